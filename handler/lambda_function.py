@@ -1,0 +1,31 @@
+"""AWS Lambda entry point: Mangum around the FastAPI app, built once per process (template: Handler)."""
+
+from __future__ import annotations
+
+from mangum import Mangum
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from handler.app import app
+
+
+class StagePrefix:
+    """Give FastAPI back the REST API stage (``/Prod``) that Mangum drops from ``root_path``.
+
+    A REST API (payload 1.0) strips the stage from ``path`` but the browser sees it in the URL, so
+    without this ``/Prod/docs`` would ask for ``/openapi.json`` (Mangum issues #147 and #318).
+    HTTP APIs on the ``$default`` stage have no prefix.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        context = (scope.get("aws.event") or {}).get("requestContext") or {}
+        stage, public_path = context.get("stage"), context.get("path") or ""
+        if stage and stage != "$default" and public_path.startswith(f"/{stage}/"):
+            scope = {**scope, "root_path": f"/{stage}"}
+        await self.app(scope, receive, send)
+
+
+# lifespan="off": Mangum would otherwise run the whole startup cycle in every invocation (issue #342).
+lambda_handler = Mangum(StagePrefix(app), lifespan="off")

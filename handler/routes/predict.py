@@ -1,0 +1,71 @@
+"""POST /predict and /predict/batch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+
+from handler.deps import ClassifierDep, SettingsDep
+from handler.errors import DigitApiError, UnusableImage
+from handler.schemas import ErrorResponse, Mode, Prediction
+from handler.service import model_input_for, read_digits
+
+router = APIRouter(tags=["predict"])
+
+ERRORS = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        400: "The file cannot be decoded as an image, or the request is malformed.",
+        413: "The file or the image's pixel count is over the limit.",
+        415: "The file is not an image type the service reads.",
+        422: "A valid image with no readable digit, or not 28x28 in mnist mode.",
+        503: "The model is not available.",
+    }.items()
+}
+ModeQuery = Annotated[Mode, Query(description="auto: any picture of one digit; mnist: a 28x28 MNIST-style image.")]
+ExplainQuery = Annotated[bool, Query(description="Also answer the 28x28 image the model saw (PNG data URL).")]
+
+
+async def _read(upload: UploadFile) -> tuple[bytes, str | None]:
+    return await upload.read(), upload.content_type
+
+
+@router.post("/predict", response_model=Prediction, responses=ERRORS)
+async def predict(
+    request: Request,
+    file: Annotated[UploadFile, File(description="The image: PNG, JPEG, GIF, BMP, WebP or TIFF.")],
+    settings: SettingsDep,
+    classifier: ClassifierDep,
+    mode: ModeQuery = "auto",
+    explain: ExplainQuery = False,
+) -> Prediction:
+    """Read the handwritten digit in one image."""
+    data, content_type = await _read(file)
+    [prediction] = read_digits(classifier, [model_input_for(data, content_type, mode, settings)], mode, explain=explain)
+    request.state.log.update(digit=prediction.digit, confidence=round(prediction.confidence, 4), mode=mode)
+    return prediction
+
+
+@router.post("/predict/batch", response_model=list[Prediction], responses=ERRORS)
+async def predict_batch(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="Images, one per `files` field, answered in order.")],
+    settings: SettingsDep,
+    classifier: ClassifierDep,
+    mode: ModeQuery = "auto",
+    explain: ExplainQuery = False,
+) -> list[Prediction]:
+    """Read one digit from each of several images (at most MAX_BATCH_FILES), answered in order."""
+    if len(files) > settings.MAX_BATCH_FILES:
+        raise UnusableImage(f"{len(files)} files sent; a batch takes at most {settings.MAX_BATCH_FILES}")
+    inputs = []
+    for index, upload in enumerate(files):
+        data, content_type = await _read(upload)
+        try:
+            inputs.append(model_input_for(data, content_type, mode, settings))
+        except DigitApiError as error:  # say which file failed; the status stays the file's own
+            raise type(error)(f"files[{index}] ({upload.filename}): {error}") from error
+    predictions = read_digits(classifier, inputs, mode, explain=explain)
+    request.state.log.update(digits="".join(p.digit for p in predictions), mode=mode, count=len(predictions))
+    return predictions

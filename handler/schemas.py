@@ -1,0 +1,40 @@
+"""Response bodies: pydantic models, so the OpenAPI schema at /docs is what the service really answers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+Mode = Literal["auto", "mnist"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Prediction(BaseModel):
+    digit: str = Field(pattern=r"^[0-9]$", description='The digit read, "0".."9" (a string, as the original app).')
+    confidence: Probability = Field(description="Probability of that digit.")
+    probabilities: list[Probability] = Field(min_length=10, max_length=10, description="P(0)..P(9), summing to 1.")
+    mode: Mode = Field(description="How the image was read: auto (any picture) or mnist (strict 28x28).")
+    model_input: str | None = Field(
+        default=None, description="With explain=true: the 28x28 image the model saw, as a PNG data URL."
+    )
+
+
+class ErrorResponse(BaseModel):
+    detail: str = Field(description="What was wrong with the request, in words.")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    model_loaded: bool
+    version: str
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str = Field(description="First 12 hex digits of the model file's SHA-256.")
+    variant: str = Field(description="float32 or int8.")
+    input_shape: list[int]
+    input_dtype: str
+    size_bytes: int
+    test_accuracy: float | None = Field(description="Accuracy on the 10,000 MNIST test images (model/metrics.json).")

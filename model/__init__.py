@@ -1,0 +1,1 @@
+"""Training, conversion and evaluation of the digit model. Never imported by ``handler/``."""
