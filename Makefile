@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 DATA ?= ../shared/data/mnist.npz
 EPOCHS ?= 20
 PORT ?= 3000
+BUILD_DIR ?= .aws-sam/build/DigitFunction
 
 .DEFAULT_GOAL := help
-.PHONY: help venv serve test train clean
+.PHONY: help venv serve test train bench bench-quick clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +33,12 @@ train: venv ## Train, convert and evaluate the model (writes model/artifacts, me
 	$(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --out model/artifacts
 	$(PY) -m model.convert --data $(DATA) --keras model/artifacts/mnist_cnn.keras --out model/artifacts
 	$(PY) -m model.evaluate --data $(DATA) --models model/artifacts --out model
+
+bench: venv ## Benchmark against the original Keras app: bench/REPORT.md, report.json, bench.png (minutes)
+	$(PY) -m bench.run --build-dir $(BUILD_DIR) --data $(DATA)
+
+bench-quick: venv ## Smoke run of the benchmark (few samples, tiny baseline) into test-output/bench
+	$(PY) -m bench.run --quick --build-dir $(BUILD_DIR) --data $(DATA) --out test-output/bench --cache test-output/bench/cache
 
 clean: ## Remove caches and build outputs (keeps .venv)
 	rm -rf .pytest_cache .aws-sam build test-output
