@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 OURS, BASELINE = "#1f77b4", "#d62728"
-SIZE_INCHES = (17, 5.2)
+SIZE_INCHES = (17, 5.8)
+BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.16), "fontsize": 8, "frameon": False}
 
 
 def warm_panel(axis: Any, warm: dict[str, Any]) -> None:
@@ -31,10 +32,11 @@ def warm_panel(axis: Any, warm: dict[str, Any]) -> None:
     axis.set_yticks(range(len(names)), [warm[n]["title"].split(",")[0] for n in names], fontsize=8)
     axis.invert_yaxis()
     axis.set_xscale("log")
+    axis.set_xlim(right=max(warm[n]["baseline"]["p99_ms"] for n in names) * 4)  # room for the ratios
     axis.set_xlabel("ms per request (bar p50, tick p90, whisker to p99), log scale")
     axis.set_title("Warm requests through lambda_handler")
     axis.legend(handles=[Patch(color=OURS, label="this service (LiteRT)"),
-                         Patch(color=BASELINE, label="original Keras app")], loc="lower right", fontsize=8)
+                         Patch(color=BASELINE, label="original Keras app")], ncol=2, **BELOW)
 
 
 def cold_panel(axis: Any, cold: dict[str, Any]) -> None:
@@ -54,7 +56,7 @@ def cold_panel(axis: Any, cold: dict[str, Any]) -> None:
     axis.invert_yaxis()
     axis.set_xlabel("seconds from process spawn to first answer (median)")
     axis.set_title(f"Cold start ({cold['speedup']['spawn_to_answer']:g}x faster)")
-    axis.legend(loc="lower right", fontsize=8)
+    axis.legend(ncol=2, **BELOW)
 
 
 def cost_panel(axis: Any, costs: dict[str, Any]) -> None:
@@ -68,11 +70,11 @@ def cost_panel(axis: Any, costs: dict[str, Any]) -> None:
                       markerfacecolor=colour if row["fits"] else "white")
     axis.set_xscale("log", base=2)
     axis.set_xticks([128, 256, 512, 1024], ["128", "256", "512", "1024"])
-    axis.set_xlabel("Lambda memory (MB); hollow: peak memory does not fit")
+    axis.set_xlabel("Lambda memory (MB); hollow: does not fit")
     axis.set_ylabel("USD per million requests")
     axis.set_ylim(bottom=0)
     axis.set_title("Cost, 1 MP JPEG, x86 (Lambda + HTTP API)")
-    axis.legend(fontsize=8)
+    axis.legend(ncol=2, **BELOW)
 
 
 def draw(report: dict[str, Any], path: Path) -> None:

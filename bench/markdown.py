@@ -6,22 +6,26 @@ from typing import Any
 
 # What was tried for each target and what would close the gap: printed only for targets the run missed.
 MISSED_NOTES = {
-    "warm_p50_png28": "Tried: async FastAPI dependencies (no worker thread per request under Mangum). "
-                      "Next: the model's own invoke time is most of what is left (see Model only); int8 is faster.",
-    "warm_p50_jpeg_1mp": "Tried here: the hot-path fix above (saves ~0.5 ms, not the gap). The time is in "
-                         "`handler/decode.py` and `handler/preprocess.py` (owned by another helper), proposals: "
-                         "(1) `WORK_SIDE` 640 -> 512 so a 1 MP JPEG is DCT-decoded at 1/2 scale by `draft` "
-                         "(1152/2 = 576 >= 512; at 640 it is decoded in full); (2) compute `ink_from_colour` in "
-                         "float32 (the median `paper` is float64, so the whole distance map is float64); "
-                         "(3) find the bounding box on a reduced mask instead of a 3x3 min/max filter at full size.",
-    "speedup_vs_baseline": "The smallest ratio is the request whose time is image work, not the model: "
-                           "the same decode/preprocess proposals apply.",
-    "cold_start": "Tried: OPENBLAS_NUM_THREADS=1 (see experiments) and, from a build folder, shipping "
-                  "`.pyc` files (see experiments). Next: import FastAPI's OpenAPI models lazily is not possible "
-                  "from outside FastAPI; the largest remaining parts are in the import table.",
+    "warm_p50_png28": "Tried: async FastAPI dependencies (no worker-thread start per request under Mangum, "
+                      "~0.5 ms a request). What is left is mostly the model's invoke (see Model only): the int8 "
+                      "variant is the next step if its accuracy holds.",
+    "warm_p50_jpeg_1mp": "Tried: the hot-path fixes above (about 0.5 ms a request: not this gap). The time is image "
+                         "work in `handler/decode.py` and `handler/preprocess.py` (another helper's files, not "
+                         "changed by the benchmark). Proposals as of 2026-11-25: a working side <= 576 px so "
+                         "Pillow's `draft` decodes a 1152x864 JPEG at 1/2 scale (at 640 it decodes in full); the "
+                         "ink distance in float32 (a float64 paper colour promotes the whole map); fewer full-size "
+                         "passes (the 3x3 opening for the bounding box, the background estimate) or a smaller "
+                         "working image (the digit ends up 20x20).",
+    "speedup_vs_baseline": "The smallest ratio is a request whose time is image work, not the model (the model "
+                           "alone is far past 30x, see Model only); the baseline only resizes, which is why it "
+                           "misreads photos. The decode/preprocess proposals above are what would raise it.",
+    "cold_start": "Applied: one OpenBLAS thread (handler/__init__.py; the experiment row shows numpy's old "
+                  "default). From a build folder, the experiment rows show what shipped `.pyc` files are worth. "
+                  "What is left is mostly FastAPI + pydantic building the app's models at import "
+                  "(see the import table).",
     "package_unzipped": "Drop what a CPU interpreter never maps (see 'never mapped' below: LiteRT's WebGPU "
-                        "accelerator, NPU vendor plugins and tools; numpy's tests), after proving a full "
-                        "inference without them; strip debug symbols from the shared objects.",
+                        "accelerator, NPU vendor plugins and tools; numpy's tests), after proving every request "
+                        "kind still answers from the trimmed folder (this benchmark does: every answer must be 200).",
 }
 
 

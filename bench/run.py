@@ -85,9 +85,10 @@ def machine() -> dict[str, Any]:
             "platform": platform.platform(), "packages": versions}
 
 
-def run_module(module: str, args: list[str], *, env: dict[str, str] | None = None) -> None:
-    """``python -m module args`` from the repo; its stdout (the service's logs) is dropped."""
-    completed = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, env={**os.environ, **(env or {})},
+def run_module(module: str, args: list[str], *, env: dict[str, str] | None = None, cwd: Path = REPO) -> None:
+    """``python -m module args`` (``-m`` puts ``cwd`` first on the path); its stdout (the service's logs)
+    is dropped."""
+    completed = subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, env={**os.environ, **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                timeout=WORKER_TIMEOUT_S, check=False)
     if completed.returncode != 0:
@@ -122,7 +123,7 @@ def run_workers(root: Path, model_env: dict[str, str], inputs: Path, models: Pat
     print("warm: our handler...", flush=True)
     run_module("bench.handler_worker", ["--inputs", str(inputs), "--models", str(models),
                                         "--scale", str(plan.scale), "--out", str(ours)],
-               env={"PYTHONPATH": f"{root}{os.pathsep}{REPO}", **model_env})
+               env={"PYTHONPATH": f"{root}{os.pathsep}{REPO}", **model_env}, cwd=root)
     print("warm: the Keras baseline...", flush=True)
     run_module("bench.baseline", ["warm", "--model", str(baseline_model), "--inputs", str(inputs),
                                   "--scale", str(plan.scale), "--out", str(theirs)])
@@ -163,13 +164,19 @@ def cold_starts(root: Path, is_build: bool, model_env: dict[str, str], inputs: P
     return cold
 
 
-def pyc_experiment(root: Path, model_env: dict[str, str], event: Path, result: Path, runs: int) -> dict[str, Any]:
-    """Cold start from a copy of the build folder compiled to ``.pyc`` (sam build ships none)."""
+def pyc_experiment(root: Path, model_env: dict[str, str], event: Path, result: Path, runs: int,
+                   *, compiled: bool) -> dict[str, Any]:
+    """Cold start from a copy of the build folder with the other ``.pyc`` choice: compiled when sam
+    shipped none, stripped of them when the build precompiled."""
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "build"
         shutil.copytree(root, copy, symlinks=True)
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", str(copy)], check=False,
-                       stdout=subprocess.DEVNULL)
+        if compiled:
+            for cache in list(copy.rglob("__pycache__")):
+                shutil.rmtree(cache)
+        else:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", str(copy)], check=False,
+                           stdout=subprocess.DEVNULL)
         return coldstart.cold_runs(our_launch(copy, True, model_env, event, result), result, runs)
 
 
@@ -207,16 +214,19 @@ def main(argv: list[str] | None = None) -> None:
         ours, theirs = run_workers(root, model_env, inputs, args.models, baseline_model, plan, scratch)
         cold = cold_starts(root, is_build, model_env, inputs, baseline_model, plan, scratch)
         sizes = packages(root, is_build, Path(ours["shipped_model"]), ours.pop("mapped_files"), plan)
-        if plan.pyc_experiment and is_build and sizes["ours"]["pyc_files"] == 0:
-            print("cold start: the build folder precompiled...", flush=True)
-            cold["experiments"]["build folder + compileall (.pyc shipped)"] = pyc_experiment(
-                root, model_env, scratch / "event.json", scratch / "cold.json", plan.cold_runs)
+        if plan.pyc_experiment and is_build:
+            compiled = sizes["ours"]["pyc_files"] > 0
+            label = "the build folder without its .pyc" if compiled else "the build folder + compileall (.pyc)"
+            print(f"cold start: {label}...", flush=True)
+            cold["experiments"][label] = pyc_experiment(root, model_env, scratch / "event.json",
+                                                        scratch / "cold.json", plan.cold_runs, compiled=compiled)
     meta = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"), "mode": plan.name,
         "machine": machine(), "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "code_source": f"sam build folder {root}" if is_build else f"repository {root} (no build folder at "
-                                                                    f"{args.build_dir})",
+        "code_source": f"sam build folder {root}" if is_build else (
+            f"repository {root} with the venv's packages (no build folder at {args.build_dir}); their `.pyc` "
+            "caches exist, as in a precompiled build"),
         "model": model_identity(Path(ours["shipped_model"]), args.models),
         "baseline_model": json.loads(baseline_model.with_suffix(".json").read_text()),
         "scenarios": {s.name: s.title for s in scenarios},

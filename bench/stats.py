@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
 
 PERCENTILES = (50, 90, 99)
 MIN_SAMPLES = 5  # a time budget never cuts a scenario below this many timed calls
@@ -42,11 +42,20 @@ def time_calls(call: Callable[[], object], budget: Budget, *, prepare: Callable[
     return timings
 
 
+def percentile(values: list[float], q: float) -> float:
+    """numpy's default (linear) percentile, in plain Python: workers run on a package's own numpy,
+    which a trimmed build may have cut down."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def summarize(seconds: list[float], *, per: int = 1) -> dict[str, float | int]:
     """p50/p90/p99/mean/min in milliseconds (divided by ``per`` for per-image figures) and the count."""
-    values = np.asarray(seconds, dtype=np.float64) * 1000.0 / per
-    summary: dict[str, float | int] = {f"p{p}_ms": round(float(np.percentile(values, p)), 4) for p in PERCENTILES}
-    summary.update(mean_ms=round(float(values.mean()), 4), min_ms=round(float(values.min()), 4), n=len(values))
+    values = [s * 1000.0 / per for s in seconds]
+    summary: dict[str, float | int] = {f"p{p}_ms": round(percentile(values, p), 4) for p in PERCENTILES}
+    summary.update(mean_ms=round(statistics.fmean(values), 4), min_ms=round(min(values), 4), n=len(values))
     return summary
 
 
@@ -59,7 +68,7 @@ def peak_rss_mib() -> float:
 
 
 def median(values: list[float]) -> float:
-    return float(np.median(np.asarray(values, dtype=np.float64)))
+    return float(statistics.median(values))
 
 
 def ratio(baseline: float | None, ours: float | None) -> float | None:
