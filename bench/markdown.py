@@ -21,11 +21,12 @@ MISSED_NOTES = {
                            "why it misreads those photos (see 'read right'). The decode/preprocess proposals "
                            "above are what would raise it; 30x on a photo would mean a few ms for the whole "
                            "decode + preprocess.",
-    "cold_start": "Applied in handler/__init__.py: one OpenBLAS thread (the experiment row shows numpy's old "
-                  "default) and no pydantic plugin scan (~10 ms). From a build folder, the experiment rows show "
-                  "what shipped `.pyc` files are worth. What is left is mostly FastAPI + pydantic building "
-                  "models at import (fastapi.openapi.models alone is ~75 ms of self time; see the import table); "
-                  "on a quiet machine the same code measured ~0.38 s import + ~0.09 s first answer.",
+    "cold_start": "Applied in handler/__init__.py: one OpenBLAS thread and no pydantic plugin scan (each a few "
+                  "ms on an idle machine, more under CPU contention; the experiment row shows numpy's old "
+                  "thread default). The big lever is shipping `.pyc` files: from a build folder the experiment "
+                  "rows measure it (Lambda's code folder is read-only, so without them every cold start compiles "
+                  "every module). What is left is mostly FastAPI + pydantic building models at import "
+                  "(fastapi.openapi.models alone is ~75 ms of self time; see the import table).",
     "package_unzipped": "Drop what a CPU interpreter never maps (see 'never mapped' below: LiteRT's WebGPU "
                         "accelerator, NPU vendor plugins and tools; numpy's tests), after proving every request "
                         "kind still answers from the trimmed folder (this benchmark does: every answer must be 200).",
