@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 DATA ?= ../shared/data/mnist.npz
 EPOCHS ?= 20
 PORT ?= 3000
+CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv serve test train clean
+.PHONY: help venv browser serve test train clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,10 +23,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-train.txt
 
 venv: $(VENV)/.installed ## Create .venv and install every pinned requirement
 
+browser: ## Install Debian's chromium for the browser tests, when missing and root (else they skip; CI fails)
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "note: $(CHROMIUM) missing and not root: the browser tests will skip (sudo apt-get install chromium)"; fi
+
 serve: venv ## Run the API on http://127.0.0.1:$(PORT)
 	$(VENV)/bin/uvicorn handler.app:app --host 127.0.0.1 --port $(PORT)
 
-test: venv ## Install what is missing, then run every test
+test: venv browser ## Install what is missing, then run every test
 	$(PY) -m pytest
 
 train: venv ## Train, convert and evaluate the model (writes model/artifacts, metrics.json, MODEL_CARD.md)
