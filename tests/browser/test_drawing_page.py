@@ -95,8 +95,11 @@ def test_page_api_error_shown_in_words(desktop: Tab, live_server: LiveServer, tm
     expect(desktop.page.locator("#digit")).to_have_text("?")
 
 
-def stored_records(feedback_dir: Path, record_id: str) -> list[dict]:
-    return [json.loads(path.read_text()) for path in feedback_dir.rglob("*.json") if record_id in path.read_text()]
+def stored_record(feedback_dir: Path, record_id: str) -> tuple[dict, Path]:
+    """The JSON record the service wrote for ``record_id`` and the image file stored beside it."""
+    [path] = feedback_dir.rglob(f"{record_id}.json")
+    record = json.loads(path.read_text())
+    return record, path.with_name(Path(record["image_key"]).name)
 
 
 def test_page_correction_is_stored(desktop: Tab, live_server: LiveServer) -> None:
@@ -106,8 +109,9 @@ def test_page_correction_is_stored(desktop: Tab, live_server: LiveServer) -> Non
     desktop.page.locator("#choices").get_by_role("button", name="1", exact=True).click()
     status = desktop.page.locator("#feedback-status")
     expect(status).to_contain_text("Stored")
-    [record] = stored_records(live_server.feedback_dir, status.get_attribute("data-record-id"))
-    assert (record["label"], record["predicted"]) == ("1", "7")
+    record, image = stored_record(live_server.feedback_dir, status.get_attribute("data-record-id"))
+    assert (record["label"], record["predicted"], record["content_type"]) == ("1", "7", "image/png")
+    assert image.read_bytes().startswith(b"\x89PNG")  # the drawing itself, as the canvas exported it
 
 
 def test_page_keyboard_alone_uploads_and_corrects(desktop: Tab, live_server: LiveServer) -> None:

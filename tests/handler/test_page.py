@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from handler.routes.page import PAGE_PATH, content_security_policy
+from tests.utils import invoke
 
 # Every URL the page names: attributes, and the string constants its script fetches.
 URL_ATTRIBUTE = re.compile(r"""\b(?:src|href|action|formaction|poster|data)\s*=\s*["']([^"']*)["']""", re.I)
@@ -66,3 +69,12 @@ def test_page_not_in_openapi_schema(client) -> None:
     response = client.get("/openapi.json")
     assert response.status_code == 200
     assert "/" not in response.json()["paths"]
+
+
+@pytest.mark.parametrize("payload", ["2.0", "1.0"])
+def test_page_through_lambda_handler(payload: str) -> None:
+    """As API Gateway serves it (REST API under /Prod): HTML as text, with its policy header."""
+    status, html, headers = invoke("GET", "/", payload=payload)
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert "content-security-policy" in headers and "<canvas" in html
