@@ -12,9 +12,12 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:  # imported for real only once the browser fixture knows Playwright is there
+    from playwright.sync_api import Browser, ConsoleMessage, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -29,6 +32,8 @@ SCREENS: dict[str, dict[str, Any]] = {
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
 }
 SERVER_START_TIMEOUT_S = 60
+# How long expect() waits for the page to show something: generous, as CI shares two cores (not a speed check).
+EXPECT_TIMEOUT_MS = 15_000
 
 
 @dataclass
@@ -42,7 +47,7 @@ class LiveServer:
 class Tab:
     """A page in its own browser context, and the errors it logged to its console or threw."""
 
-    page: Any
+    page: Page
     screen: str  # "desktop" or "phone"
     errors: list[str] = field(default_factory=list)
 
@@ -101,7 +106,7 @@ def _browser_problem() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     """Headless Chromium; skipped where it cannot run, except on CI where that is a failure."""
     problem = _browser_problem()
     if problem:
@@ -109,36 +114,42 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
 
-def _open_tab(browser: Any, screen: str) -> Iterator[Tab]:
+def _open_tab(browser: Browser, screen: str) -> Iterator[Tab]:
     context = browser.new_context(**SCREENS[screen])
     tab = Tab(page=context.new_page(), screen=screen)
-    tab.page.on("console", lambda message: message.type == "error" and tab.errors.append(message.text))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":  # includes failed requests and Content-Security-Policy violations
+            tab.errors.append(message.text)
+
+    tab.page.on("console", on_console)
     tab.page.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
     yield tab
     context.close()
 
 
 @pytest.fixture
-def desktop(browser: Any) -> Iterator[Tab]:
+def desktop(browser: Browser) -> Iterator[Tab]:
     """A fresh 1280x800 page with its own cookies and storage."""
     yield from _open_tab(browser, "desktop")
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Tab]:
+def phone(browser: Browser) -> Iterator[Tab]:
     """A fresh 390x844 touch screen page, as a phone shows it."""
     yield from _open_tab(browser, "phone")
 
 
 @pytest.fixture(params=list(SCREENS))
-def each_screen(request: pytest.FixtureRequest, browser: Any) -> Tab:
+def each_screen(request: pytest.FixtureRequest, browser: Browser) -> Tab:
     """The test once on a desktop page, once on a phone page."""
     return request.getfixturevalue(request.param)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 # Strokes per digit, in pad coordinates from 0 to 1: the shapes a person would draw.
 STROKES: dict[str, list[list[tuple[float, float]]]] = {
@@ -26,12 +29,12 @@ _DISPATCH_FILE = """([how, name, type, data]) => {
 }"""
 
 
-def _to_screen(page: Any, point: tuple[float, float]) -> tuple[float, float]:
+def _to_screen(page: Page, point: tuple[float, float]) -> tuple[float, float]:
     box = page.locator("#canvas").bounding_box()
     return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
 
 
-def _path(page: Any, stroke: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _path(page: Page, stroke: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """The stroke's corners with evenly spaced points between them, in screen pixels."""
     corners = [_to_screen(page, point) for point in stroke]
     points = [corners[0]]
@@ -41,7 +44,7 @@ def _path(page: Any, stroke: list[tuple[float, float]]) -> list[tuple[float, flo
     return points
 
 
-def draw_with_mouse(page: Any, digit: str) -> None:
+def draw_with_mouse(page: Page, digit: str) -> None:
     for stroke in STROKES[digit]:
         first, *rest = _path(page, stroke)
         page.mouse.move(*first)
@@ -51,7 +54,7 @@ def draw_with_mouse(page: Any, digit: str) -> None:
         page.mouse.up()
 
 
-def draw_with_finger(page: Any, digit: str) -> None:
+def draw_with_finger(page: Page, digit: str) -> None:
     """Real touch input through the DevTools protocol: the page sees pointer events of type touch."""
     session = page.context.new_cdp_session(page)
     for stroke in STROKES[digit]:
@@ -63,9 +66,9 @@ def draw_with_finger(page: Any, digit: str) -> None:
     session.detach()
 
 
-def drop_file(page: Any, path: Path, media_type: str) -> None:
+def drop_file(page: Page, path: Path, media_type: str) -> None:
     page.evaluate(_DISPATCH_FILE, ["drop", path.name, media_type, base64.b64encode(path.read_bytes()).decode()])
 
 
-def paste_file(page: Any, path: Path, media_type: str) -> None:
+def paste_file(page: Page, path: Path, media_type: str) -> None:
     page.evaluate(_DISPATCH_FILE, ["paste", path.name, media_type, base64.b64encode(path.read_bytes()).decode()])
