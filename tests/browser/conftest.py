@@ -105,9 +105,13 @@ def _browser_problem() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium; skipped where it cannot run, except on CI where that is a failure."""
+    """Headless Chromium; skipped where it cannot run, except on CI where that is a failure.
+
+    Module scope: while Playwright's sync API is started, its asyncio loop counts as running in this
+    thread, and code that runs a loop itself (Mangum in the lambda_handler tests) fails after it.
+    """
     problem = _browser_problem()
     if problem:
         message = f"browser tests need Chromium and Playwright: {problem}"
@@ -132,6 +136,9 @@ def _open_tab(browser: Browser, screen: str) -> Iterator[Tab]:
             tab.errors.append(message.text)
 
     tab.page.on("console", on_console)
+    # Intercept file choosers from the start: expect_file_chooser() turns interception on without waiting,
+    # so a chooser opened by the very next key press could still go to the (headless, cancelled) dialog.
+    tab.page.on("filechooser", lambda chooser: None)
     tab.page.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
     yield tab
     context.close()
