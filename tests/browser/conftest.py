@@ -7,9 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,46 +55,80 @@ class Tab:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -> dict[str, Any]:
-    """GET /health once: the socket already listens, so the request waits until the app answers."""
-    try:
-        with urllib.request.urlopen(f"{url}health", timeout=SERVER_START_TIMEOUT_S) as response:
-            return json.load(response)
-    except urllib.error.HTTPError as error:  # 503: up, but without a model
-        return json.load(error)
-    except OSError as error:
-        process.kill()
-        log = log_path.read_text(errors="replace")[-2000:]
-        pytest.fail(f"the app did not come up on {url}: {error}\n{log}")
+    """GET /health until it answers (200, or 503 without a model); fail if the server exits first."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}health", timeout=SERVER_START_TIMEOUT_S) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            return json.load(error)
+        except OSError as error:  # not listening yet (the emulator), or gone
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                log = log_path.read_text(errors="replace")[-2000:]
+                pytest.fail(f"the app did not come up on {url}: {error}\n{log}")
+            time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app as ``make serve`` runs it, on a free port, storing feedback under a tmp folder."""
-    feedback_dir = tmp_path_factory.mktemp("feedback")
-    log_path = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
-    env = {**os.environ, "FEEDBACK_DIR": str(feedback_dir), "PYTHONUNBUFFERED": "1"}
-    env.pop("FEEDBACK_BUCKET", None)
+@contextmanager
+def _serving(
+    command: list[str], url: str, feedback_dir: Path, log_path: Path, *, handover: socket.socket | None = None
+) -> Iterator[None]:
+    """Run a server process from the repo root until the block ends; fail unless its model is loaded.
+
+    ``handover``: a listening socket the process inherits; closed here once it has its own copy, so a
+    server that dies leaves nothing listening and the wait fails at once.
+    """
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "FEEDBACK_DIR": str(feedback_dir)}
+    env.pop("FEEDBACK_BUCKET", None)  # feedback goes to the local folder, never to S3
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.browser.server", str(listener.fileno())],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=[listener.fileno()],
-        )
-    listener.close()  # the server holds its own copy
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   pass_fds=(handover.fileno(),) if handover else ())
+    if handover:
+        handover.close()
     try:
         health = _wait_until_up(url, process, log_path)
         if not health.get("model_loaded"):
             pytest.fail(f"the app answers /health {health}: no model (MODEL_PATH, or `make train`)")
-        yield LiveServer(url=url, feedback_dir=feedback_dir, log_path=log_path)
+        yield
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The FastAPI app under uvicorn on a free port, storing feedback under a tmp folder.
+
+    The socket is bound here and handed to the server (tests/browser/server.py), so no other process
+    can take the port in between, and the first request simply waits in the backlog until the app is up.
+    """
+    feedback_dir, log_path = tmp_path_factory.mktemp("feedback"), tmp_path_factory.mktemp("server") / "uvicorn.log"
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    command = [sys.executable, "-m", "tests.browser.server", str(listener.fileno())]
+    with _serving(command, url, feedback_dir, log_path, handover=listener):
+        yield LiveServer(url=url, feedback_dir=feedback_dir, log_path=log_path)
+
+
+@pytest.fixture(scope="session")
+def local_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``make serve``: the project's API Gateway + Lambda emulation (infra/emulator.py) on a free port."""
+    feedback_dir, log_path = tmp_path_factory.mktemp("feedback"), tmp_path_factory.mktemp("gateway") / "emulator.log"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:  # a free port, released for the emulator
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "infra.emulator", "--host", "127.0.0.1", "--port", str(port),
+               "--env", f"FEEDBACK_DIR={feedback_dir}"]
+    url = f"http://127.0.0.1:{port}/"
+    with _serving(command, url, feedback_dir, log_path):
+        yield LiveServer(url=url, feedback_dir=feedback_dir, log_path=log_path)
 
 
 def _browser_problem() -> str | None:

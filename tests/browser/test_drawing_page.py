@@ -155,6 +155,19 @@ def test_page_works_behind_stage_prefix(desktop: Tab, live_server: LiveServer) -
     assert outside == []
 
 
+def test_page_through_local_api_gateway(desktop: Tab, local_gateway: LiveServer) -> None:
+    """As `make serve` runs it: each request becomes an API Gateway event for the Lambda handler."""
+    open_page(desktop.page, local_gateway.url)
+    draw_with_mouse(desktop.page, "7")
+    answer_shown(desktop.page, "7")
+    desktop.page.locator("#choices").get_by_role("button", name="2", exact=True).click()
+    status = desktop.page.locator("#feedback-status")
+    expect(status).to_contain_text("Stored")
+    record, image = stored_record(local_gateway.feedback_dir, status.get_attribute("data-record-id"))
+    assert (record["label"], record["predicted"]) == ("2", "7")
+    assert image.read_bytes().startswith(b"\x89PNG")  # the multipart body came through base64 intact
+
+
 def test_page_session_logs_no_console_errors(desktop: Tab, live_server: LiveServer) -> None:
     open_page(desktop.page, live_server.url)
     draw_with_mouse(desktop.page, "7")
