@@ -11,9 +11,10 @@ SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ARCH ?= x86_64
 MODEL ?= model/artifacts/mnist_cnn.tflite
 EVENT ?= infra/events/predict.json
+CHROMIUM ?= /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv serve build build-DigitFunction invoke validate lint deploy test train clean
+.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test train clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +27,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-train.txt
 	touch $@
 
 venv: $(VENV)/.installed ## Create .venv and install every pinned requirement
+
+browser: ## Install Debian's chromium for the browser tests, when missing and root (else they skip; CI fails)
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "note: $(CHROMIUM) missing and not root: the browser tests will skip (sudo apt-get install chromium)"; fi
 
 # The SAM CLI pins its own dependencies: it lives in its own virtualenv.
 $(SAM_VENV)/.installed: requirements-sam.txt
@@ -58,7 +64,7 @@ lint: validate ## Same as validate
 deploy: build ## sam deploy with samconfig.toml (needs AWS credentials)
 	$(SAM) deploy --parameter-overrides Architecture=$(ARCH)
 
-test: venv sam-venv ## Install what is missing, then run every test
+test: venv sam-venv browser ## Install what is missing, then run every test
 	$(PY) -m pytest
 
 train: venv ## Train, convert and evaluate the model (writes model/artifacts, metrics.json, MODEL_CARD.md)
