@@ -1,0 +1,23 @@
+"""Bugs the reliability work found in handler code, each pinned by the smallest request that showed it."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from handler.config import LAMBDA_REQUEST_LIMIT
+from infra.events import LambdaContext, multipart_body, rest_api_event
+
+
+def test_body_size_limit_without_content_length_is_413_not_400():
+    # A REST API event (and a chunked upload) has no Content-Length: the body is counted as it is read,
+    # and FastAPI used to turn the limit's exception into "There was an error parsing the body" (400).
+    from handler.lambda_function import lambda_handler
+
+    body, content_type = multipart_body([("file", "big.png", bytes(LAMBDA_REQUEST_LIMIT + 1), "image/png")])
+    event = rest_api_event("POST", "/predict", body=body, headers={"Content-Type": content_type})
+    assert "Content-Length" not in event["headers"]
+    response = lambda_handler(event, LambdaContext())
+    assert response["statusCode"] == 413
+    text = base64.b64decode(response["body"]).decode() if response.get("isBase64Encoded") else response["body"]
+    assert "6,291,456 bytes" in json.loads(text)["detail"]
