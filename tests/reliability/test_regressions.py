@@ -21,3 +21,14 @@ def test_body_size_limit_without_content_length_is_413_not_400():
     assert response["statusCode"] == 413
     text = base64.b64decode(response["body"]).decode() if response.get("isBase64Encoded") else response["body"]
     assert "6,291,456 bytes" in json.loads(text)["detail"]
+
+
+def test_feedback_predicted_null_as_a_form_sends_it_is_accepted(client):
+    # The schema documents `predicted` as a digit or null; in a form, null arrives as the text "null"
+    # (JavaScript's FormData.append(name, null), schemathesis): it was a 400.
+    from tests.reliability.hostile_corpus import digit_image, encode
+
+    response = client.post("/feedback", files={"file": ("d.png", encode(digit_image()), "image/png")},
+                           data={"label": "7", "predicted": "null"})
+    assert response.status_code == 201
+    assert response.json()["predicted"] is None
