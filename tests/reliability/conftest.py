@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{name}: " + ", ".join(f"{key}={value}" for key, value in values.items()))
     FIGURES_FILE.parent.mkdir(exist_ok=True)
     FIGURES_FILE.write_text(json.dumps(FIGURES, indent=2) + "\n")
+
+
+@pytest.fixture(scope="session")
+def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The local API Gateway + Lambda emulation of template.yaml on 127.0.0.1, two warm workers."""
+    from infra.loadtest import running_emulator, warm_up
+
+    workers = 2  # this machine's cores; Lambda would scale out further
+    with running_emulator(workers=workers, log=tmp_path_factory.mktemp("emulator") / "emulator.log") as url:
+        warm_up(url, workers)
+        yield url
