@@ -230,6 +230,13 @@ def request_items() -> list[HostileInput]:
         HostileInput("batch-one-bad-file", "a batch whose third file is text", 400, path="/predict/batch",
                      files=(("files", "a.png", png, "image/png"), ("files", "b.png", png, "image/png"),
                             ("files", "c.png", b"not an image", "image/png"))),
+        HostileInput("feedback-label-10", "feedback whose label is not a digit: 10", 400, path="/feedback",
+                     files=good, fields={"label": "10"}),
+        HostileInput("feedback-label-negative", "feedback whose label is -1", 400, path="/feedback",
+                     files=good, fields={"label": "-1"}),
+        HostileInput("feedback-label-missing", "feedback without a label", 400, path="/feedback", files=good),
+        HostileInput("feedback-not-an-image", "feedback whose file is HTML", 415, path="/feedback",
+                     files=(png_upload(b"<html><script>alert(1)</script></html>"),), fields={"label": "3"}),
         HostileInput("get-on-predict", "GET on a POST-only route", 405, method="GET"),
         HostileInput("unknown-route", "a path that does not exist", 404, path="/admin", method="GET"),
     ]

@@ -19,6 +19,7 @@ REQUIRED = {
     "svg-named-png", "pdf-named-png", "animated-gif", "png-16-bit", "jpeg-cmyk", "jpeg-progressive",
     "png-palette-transparency", "jpeg-exif-rotated", "image-1x1", "image-1x20000", "bomb-real-pixels",
     "file-over-upload-limit", "batch-over-count-limit", "raw-image-body", "missing-field", "unknown-mode",
+    "feedback-label-10",
 }
 
 
