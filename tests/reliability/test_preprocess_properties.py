@@ -26,14 +26,20 @@ def assert_model_input(x: np.ndarray) -> None:
     assert np.isfinite(x).all() and x.min() >= 0.0 and x.max() <= 1.0
 
 
+def assert_pixels(values: np.ndarray) -> None:
+    """8-bit, or floats in [0, 1]: the two forms ``DecodedImage`` has documented."""
+    assert values.dtype in (np.uint8, np.float32), values.dtype
+    if values.dtype == np.float32:
+        assert values.min() >= 0.0 and values.max() <= 1.0
+
+
 def assert_decoded(image: DecodedImage) -> None:
     height, width, channels = image.rgb.shape
-    assert channels == 3 and image.rgb.dtype == np.float32
-    assert 1 <= max(height, width) <= WORK_SIDE
-    assert image.rgb.min() >= 0.0 and image.rgb.max() <= 1.0
+    assert channels == 3 and 1 <= max(height, width) <= WORK_SIDE
+    assert_pixels(image.rgb)
     if image.alpha is not None:
         assert image.alpha.shape == (height, width)
-        assert image.alpha.min() >= 0.0 and image.alpha.max() <= 1.0
+        assert_pixels(image.alpha)
 
 
 def decode_or_domain_error(data: bytes, **options: object) -> DecodedImage | None:
