@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -18,9 +19,17 @@ from tests.reliability.strategies import damaged_images, encoded_images, float_i
 MAX_PIXELS = 40_000_000
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))  # `make fuzz`-style deeper runs raise it
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+OUTCOMES: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_outcomes(figures):
+    yield
+    figures["property tests (decode, preprocess)"] = dict(sorted(OUTCOMES.items()))
 
 
 def assert_model_input(x: np.ndarray) -> None:
+    OUTCOMES["model input"] += 1
     assert x.shape == (28, 28)
     assert x.dtype == np.float32
     assert np.isfinite(x).all() and x.min() >= 0.0 and x.max() <= 1.0
@@ -45,31 +54,39 @@ def assert_decoded(image: DecodedImage) -> None:
 def decode_or_domain_error(data: bytes, **options: object) -> DecodedImage | None:
     """The decoded image, or None when decoding raised a documented 4xx error (anything else propagates)."""
     try:
-        return decode_image(data, max_pixels=MAX_PIXELS, **options)
+        decoded = decode_image(data, max_pixels=MAX_PIXELS, **options)
     except DigitApiError as error:
         assert 400 <= error.status_code < 500 and str(error)
+        OUTCOMES[f"decode {error.status_code}"] += 1
         return None
+    OUTCOMES["decoded"] += 1
+    return decoded
 
 
 @PROPERTY
 @given(data=encoded_images())
 def test_decode_image_any_encoded_image_gives_rgb_in_range(data):
+    OUTCOMES["examples"] += 1
     decoded = decode_or_domain_error(data)
     if decoded is not None:
         assert_decoded(decoded)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow warns about the damage it skips
 @PROPERTY
 @given(data=damaged_images())
 def test_decode_image_damaged_file_gives_image_or_domain_error(data):
+    OUTCOMES["examples"] += 1
     decoded = decode_or_domain_error(data)
     if decoded is not None:
         assert_decoded(decoded)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
 @PROPERTY
 @given(data=st.binary(max_size=512))
 def test_decode_image_arbitrary_bytes_give_image_or_domain_error(data):
+    OUTCOMES["examples"] += 1
     decoded = decode_or_domain_error(data)
     if decoded is not None:
         assert_decoded(decoded)
@@ -78,34 +95,40 @@ def test_decode_image_arbitrary_bytes_give_image_or_domain_error(data):
 @PROPERTY
 @given(data=encoded_images())
 def test_preprocess_auto_any_decoded_image_gives_model_input_or_unusable(data):
+    OUTCOMES["examples"] += 1
     decoded = decode_or_domain_error(data)
     if decoded is None:
         return
     try:
         assert_model_input(preprocess_auto(decoded.rgb, decoded.alpha))
     except UnusableImage as error:
+        OUTCOMES["preprocess 422"] += 1
         assert "digit" in str(error)
 
 
 @PROPERTY
 @given(data=encoded_images())
 def test_preprocess_mnist_any_decoded_image_gives_model_input_or_unusable(data):
+    OUTCOMES["examples"] += 1
     decoded = decode_or_domain_error(data, work_side=None)
     if decoded is None:
         return
     try:
         assert_model_input(preprocess_mnist(decoded.rgb))
     except UnusableImage as error:
+        OUTCOMES["preprocess 422"] += 1
         assert "28x28" in str(error)
 
 
 @PROPERTY
 @given(rgb=float_images(), with_alpha=st.booleans())
 def test_preprocess_auto_any_float_array_gives_model_input_or_unusable(rgb, with_alpha):
+    OUTCOMES["examples"] += 1
     alpha = rgb if rgb.ndim == 2 else rgb[..., 0]
     try:
         assert_model_input(preprocess_auto(rgb, alpha if with_alpha else None))
     except UnusableImage as error:
+        OUTCOMES["preprocess 422"] += 1
         assert str(error)
 
 
