@@ -25,7 +25,6 @@ from infra.package_report import check_package, render_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PYTHON = (3, 13)  # template.yaml Runtime: python3.13; .pyc files are tied to this version
-LAMBDA_TASK_ROOT = "/var/task"  # where the code lies on Lambda: tracebacks name these paths
 # Wheels for glibc <= 2.34 (Amazon Linux 2023, the python3.13 runtime), newest tag first.
 MANYLINUX_TAGS = [f"manylinux_2_{minor}" for minor in range(34, 16, -1)] + ["manylinux2014"]
 MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -49,9 +48,10 @@ PRUNE_PATTERNS = ("*.pyi", "*.pxd", "*.h", "*.c", "*.pc", "py.typed", "*.a")
 # Parts of packages the app never imports (measured: not loaded by any route; the build test proves it):
 PRUNE_GLOBS = (
     "bin",
-    # numpy: test-only extension modules and subpackages numpy loads only on first use, which we never make
+    # numpy: test-only extension modules, and subpackages numpy imports on first use, which no route
+    # makes (numpy.ma is used, by np.median)
     "numpy/_core/lib", "numpy/_core/_simd.*.so", "numpy/_core/_*_tests.*.so", "numpy/testing",
-    "numpy/random", "numpy/fft", "numpy/polynomial", "numpy/ma",
+    "numpy/random", "numpy/fft", "numpy/polynomial",
     # Pillow: formats and features that decode.py never uses (AVIF, fonts, colour management, Tk)
     "PIL/_avif.*.so", "pillow.libs/libavif-*", "PIL/_imagingft.*.so", "pillow.libs/libfreetype-*",
     "pillow.libs/libharfbuzz-*", "pillow.libs/libbrotli*", "PIL/_imagingcms.*.so", "pillow.libs/liblcms2-*",
@@ -127,15 +127,14 @@ def prune(target: Path) -> None:
 def precompile(target: Path) -> None:
     """Compile every module; unchecked-hash .pyc files are trusted as they are (the code is read-only)."""
     ok = compileall.compile_dir(
-        target, quiet=2, workers=1, stripdir=str(target), prependdir=LAMBDA_TASK_ROOT,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        target, quiet=2, workers=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
     )
     if not ok:
         raise SystemExit("build: some modules do not compile")
 
 
-def build(out: Path, arch: str, model: Path = REPO_ROOT / MODEL_FILE) -> str:
-    """Fill ``out`` (emptied first) with the package; returns the report (raises if a check fails)."""
+def build(out: Path, arch: str, model: Path = REPO_ROOT / MODEL_FILE) -> tuple[str, list[str]]:
+    """Fill ``out`` (emptied first) with the package; returns the report and the failed checks."""
     if sys.version_info[:2] != RUNTIME_PYTHON:
         raise SystemExit(f"build: run with python{'.'.join(map(str, RUNTIME_PYTHON))} (.pyc files are per version)")
     if out.exists():
@@ -146,10 +145,7 @@ def build(out: Path, arch: str, model: Path = REPO_ROOT / MODEL_FILE) -> str:
     prune(out)
     precompile(out)
     result = check_package(out, machine=MACHINES[arch])
-    report = render_report(result, arch=arch)
-    if result.problems:
-        raise SystemExit(report + "\nbuild: FAILED\n" + "\n".join(result.problems))
-    return report
+    return render_report(result, arch=arch), result.problems
 
 
 def main() -> None:
@@ -159,11 +155,13 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=REPO_ROOT / MODEL_FILE, help="the .tflite file to ship")
     parser.add_argument("--report", type=Path, help="also write the size/glibc report (Markdown) here")
     args = parser.parse_args()
-    report = build(args.out.resolve(), args.arch, args.model)
+    report, problems = build(args.out.resolve(), args.arch, args.model)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(report)
-    print(report)
+    print(report.split("\n\n")[1] + (f"\nfull report: {args.report}" if args.report else ""))
+    if problems:
+        raise SystemExit("build: FAILED\n" + "\n".join(problems))
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ TEXT_TYPES = ("text/", "application/json", "application/javascript", "applicatio
               "application/x-www-form-urlencoded")
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 GATEWAY_ANSWERS = {
-    404: "Not Found", 413: "Request Entity Too Large", 500: "Internal Server Error", 503: "Service Unavailable",
+    400: "Bad Request", 404: "Not Found", 413: "Request Entity Too Large", 500: "Internal Server Error", 503: "Service Unavailable",
 }
 
 
@@ -210,11 +210,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
 
     def _handle(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        if length > HTTP_API_BODY_LIMIT:
+        length_text = self.headers.get("content-length") or "0"
+        length = int(length_text) if length_text.isdigit() else -1
+        if not 0 <= length <= HTTP_API_BODY_LIMIT:
             self.close_connection = True  # the body is not read at all
-            self._send(replace(gateway_answer(413), headers=[("content-type", "application/json"),
-                                                               ("apigw-requestid", gateway_request_id())]))
+            answer = gateway_answer(413 if length > 0 else 400)
+            self._send(replace(answer, headers=[*answer.headers, ("apigw-requestid", gateway_request_id())]))
             return
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
@@ -270,6 +271,10 @@ def build_api(args: argparse.Namespace) -> ApiConfig:
     return replace(api, function=function)
 
 
+def _stop_on_signal(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     api = build_api(args)
@@ -279,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{function.logical_id} ({function.handler}, {function.memory_mb} MB, {function.timeout_s:g} s) from "
           f"{function.code_dir}\nroutes: {', '.join(route.key for route in api.routes)}\n"
           f"serving http://{args.host}:{server.server_port} (Ctrl+C to stop)", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _stop_on_signal)  # `kill` stops the workers too, as Ctrl+C does
     try:
         server.serve_forever()
     except KeyboardInterrupt:

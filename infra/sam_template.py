@@ -105,7 +105,7 @@ class Resolver:
         return _SUB_VARIABLE.sub(lambda match: str(self.values[match.group(1)]), text)
 
 
-def _function(template: dict[str, Any], resolve: Resolver, root: Path) -> tuple[str, dict[str, Any]]:
+def _function(template: dict[str, Any], resolve: Resolver) -> tuple[str, dict[str, Any]]:
     functions = {name: resource for name, resource in (template.get("Resources") or {}).items()
                  if resource.get("Type") == "AWS::Serverless::Function"}
     if len(functions) != 1:
@@ -119,7 +119,7 @@ def read_api(template_path: Path, overrides: dict[str, str] | None = None) -> Ap
     """The function and its HTTP API routes, as the emulator serves them."""
     template = load_template(template_path)
     resolve = Resolver(template, overrides)
-    logical_id, properties = _function(template, resolve, template_path.parent)
+    logical_id, properties = _function(template, resolve)
     variables = ((properties.get("Environment") or {}).get("Variables")) or {}
     function = FunctionConfig(
         logical_id=logical_id,
