@@ -37,6 +37,7 @@ def test_feedback_predicted_null_as_a_form_sends_it_is_accepted(client):
 def test_predict_mnist_mode_rejects_a_huge_image_from_its_header(client, monkeypatch):
     # A 92 kB PNG of 6300x6300 pixels sent with mode=mnist was decoded in full (every pixel, as floats)
     # before its size was found wrong: 1.5 GB of memory, a Lambda out-of-memory crash at 512 MB.
+    # (6300x6300 PNGs are now refused by the full-decode pixel limit; 3400x3400 is still allowed.)
     import handler.service
     from tests.reliability.hostile_corpus import png_from_rows
 
@@ -44,7 +45,7 @@ def test_predict_mnist_mode_rejects_a_huge_image_from_its_header(client, monkeyp
         raise AssertionError("a wrong-size image was decoded in mnist mode")
 
     monkeypatch.setattr(handler.service, "decode_image", decode_spy)
-    big = png_from_rows(6300, 6300, bytes(6300))
+    big = png_from_rows(3400, 3400, bytes(3400))
     response = client.post("/predict", params={"mode": "mnist"}, files={"file": ("big.png", big, "image/png")})
     assert response.status_code == 422
-    assert "6300x6300" in response.json()["detail"]
+    assert "3400x3400" in response.json()["detail"]
