@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -18,21 +17,20 @@ from PIL import Image, ImageOps
 
 from infra.events import LambdaContext, http_api_event, multipart_body, rest_api_event
 from tests.reliability.hostile_corpus import digit_image, encode
+from tests.reliability.peak_memory import status_mb
 
 WARM_UP = 300  # caches, the allocator and the interpreter's tensors settle first
 SAMPLE_EVERY = 250  # invocations between RSS readings
 DIGIT_SIZE = (48, 48)  # small pictures keep 10,000 reads quick; every code path still runs
-PAGE_KB = resource.getpagesize() // 1024
 
 
 def rss_mb() -> float:
-    """Resident memory now (not the peak), from /proc."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE_KB / 1024
+    """Resident memory now (not the peak)."""
+    return status_mb("VmRSS")
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return status_mb("VmHWM")
 
 
 def request_mix() -> list[tuple[str, dict]]:
