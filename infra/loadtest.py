@@ -13,7 +13,6 @@ import argparse
 import io
 import json
 import math
-import os
 import socket
 import subprocess
 import sys
@@ -208,8 +207,7 @@ def running_emulator(*, workers: int = 2, log: Path | None = None, env: dict[str
     """``python -m infra.emulator`` on a free 127.0.0.1 port with ``workers`` warm workers; yields its URL."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="loadtest-") as scratch:
-        settings = {"FEEDBACK_DIR": f"{scratch}/feedback", **({"MODEL_PATH": os.environ["MODEL_PATH"]}
-                                                               if "MODEL_PATH" in os.environ else {}), **(env or {})}
+        settings = {"FEEDBACK_DIR": f"{scratch}/feedback", **(env or {})}  # workers inherit the rest (MODEL_PATH)
         log_file = (log or Path(scratch) / "emulator.log").open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "infra.emulator", "--host", "127.0.0.1", "--port", str(port),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 
-from infra.loadtest import MIX, percentile, run_load, schedule
+from infra.loadtest import MIX, main, percentile, run_load, schedule
 
 REQUESTS = 300
 CONCURRENCY = 8
@@ -41,3 +42,11 @@ def test_percentile_is_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert (percentile(values, 50), percentile(values, 99), percentile(values, 100)) == (50.0, 99.0, 100.0)
     assert percentile([], 50) is None
+
+
+@pytest.mark.slow
+def test_loadtest_main_writes_its_summary_and_exits_zero(emulator_url, tmp_path, capsys):
+    assert main(["--url", emulator_url, "--requests", "20", "--concurrency", "2", "--json", str(tmp_path / "s.json")]) == 0
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["requests"] == 20 and summary["errors"] == 0
+    assert "p99" in capsys.readouterr().out

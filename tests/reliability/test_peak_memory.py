@@ -4,8 +4,10 @@ function's memory (template.yaml's MemorySize), with room for the runtime."""
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +26,6 @@ HUGE = 6300  # 39.7 MP: under the JPEG limit (40 MP), over the full-decode one
 
 def grey16_png(side: int) -> bytes:
     """A 16-bit greyscale PNG (its decode goes through floats), written row by row."""
-    import struct
-    import zlib
-
     compressor = zlib.compressobj(9)
     rows = b"".join(compressor.compress(b"\x00" + b"\x80" * (2 * side)) for _ in range(side)) + compressor.flush()
     header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 16, 0, 0, 0, 0))
