@@ -201,7 +201,7 @@ def request_items() -> list[HostileInput]:
     """Malformed requests: wrong encodings, missing or unknown fields and parameters, size limits."""
     png = encode(digit_image())
     good = (png_upload(png),)
-    multipart_png, multipart_type = multipart_body(list(good))
+    multipart_png, _ = multipart_body(list(good))
     return [
         HostileInput("empty-body", "POST with no body and no Content-Type", 400),
         HostileInput("empty-multipart", "a multipart form with no parts", 400, body=b"--x--\r\n",
@@ -220,12 +220,6 @@ def request_items() -> list[HostileInput]:
         HostileInput("unknown-mode", "mode=fast", 400, files=good, query={"mode": "fast"}),
         HostileInput("bad-explain", "explain=maybe", 400, files=good, query={"explain": "maybe"}),
         HostileInput("mnist-mode-wrong-size", "a 120x120 image with mode=mnist", 422, files=good, query={"mode": "mnist"}),
-        HostileInput("bogus-content-length", "a Content-Length that is not a number", 400, files=good,
-                     headers={"content-length": "12abc"}),
-        HostileInput("body-over-lambda-limit", "a request body over Lambda's 6 MB payload limit", 413,
-                     body=bytes(LAMBDA_REQUEST_LIMIT + 1), headers={"content-type": multipart_type}),
-        HostileInput("batch-over-count-limit", f"{MAX_BATCH_FILES + 1} files in one batch", 422, path="/predict/batch",
-                     files=tuple(("files", f"d{i}.png", png, "image/png") for i in range(MAX_BATCH_FILES + 1))),
         HostileInput("batch-empty", "a batch with no files", 400, path="/predict/batch", fields={"other": "x"}),
         HostileInput("batch-one-bad-file", "a batch whose third file is text", 400, path="/predict/batch",
                      files=(("files", "a.png", png, "image/png"), ("files", "b.png", png, "image/png"),
@@ -242,8 +236,28 @@ def request_items() -> list[HostileInput]:
     ]
 
 
+def limit_items() -> list[HostileInput]:
+    """Requests at or past a size or count limit, and headers that lie about the size."""
+    png = encode(digit_image())
+    _, multipart_type = multipart_body([png_upload(png)])
+    return [
+        HostileInput("bogus-content-length", "a Content-Length that is not a number", 400, files=(png_upload(png),),
+                     headers={"content-length": "12abc"}),
+        HostileInput("body-over-lambda-limit", "a request body over Lambda's 6 MB payload limit", 413,
+                     body=bytes(LAMBDA_REQUEST_LIMIT + 1), headers={"content-type": multipart_type}),
+        HostileInput("batch-over-count-limit", f"{MAX_BATCH_FILES + 1} files in one batch", 422, path="/predict/batch",
+                     files=tuple(("files", f"d{i}.png", png, "image/png") for i in range(MAX_BATCH_FILES + 1))),
+        HostileInput("too-many-parts", "1,200 tiny files: the multipart parser's own limit (1,000)", 400,
+                     path="/predict/batch", files=tuple(("files", f"{i}.png", b"x", "image/png") for i in range(1_200))),
+        HostileInput("multipart-without-boundary", "multipart/form-data with no boundary parameter", 400,
+                     body=multipart_body([png_upload(png)])[0], headers={"content-type": "multipart/form-data"}),
+        HostileInput("unicode-filename", "a file name with CJK and a right-to-left override", 200,
+                     files=(png_upload(png, name="数字\u202egnp.png"),)),
+    ]
+
+
 def build_corpus() -> list[HostileInput]:
-    return [*file_items(), *request_items()]
+    return [*file_items(), *request_items(), *limit_items()]
 
 
 def main() -> None:
