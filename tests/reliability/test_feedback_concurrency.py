@@ -60,6 +60,16 @@ async def post_all(images: list[bytes]) -> list[httpx.Response]:
         return await asyncio.gather(*(post(i, image) for i, image in enumerate(images)))
 
 
+def post_concurrently(images: list[bytes]) -> list[httpx.Response]:
+    """Run ``post_all`` on a loop of its own: ``asyncio.run`` would leave the thread with no current
+    event loop, and Mangum (``lambda_handler``) asks for the current loop in every later invocation."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(post_all(images))
+    finally:
+        loop.close()
+
+
 def stored_objects(bucket: str) -> dict[str, bytes]:
     s3 = boto3.client("s3", region_name="us-east-1")
     keys = [item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
@@ -105,7 +115,7 @@ def flaky_s3(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_feedback_concurrent_posts_are_each_stored_once_byte_identical(bucket, figures):
     images = [unique_png(seed) for seed in range(POSTS)]
-    responses = asyncio.run(post_all(images))
+    responses = post_concurrently(images)
     assert [r.status_code for r in responses] == [201] * POSTS
     objects = stored_objects(bucket)
     assert len(objects) == 2 * POSTS  # an image and a record each, nothing else
@@ -115,7 +125,7 @@ def test_feedback_concurrent_posts_are_each_stored_once_byte_identical(bucket, f
 
 def test_feedback_flaky_s3_answers_503_with_retry_after_and_loses_nothing_accepted(bucket, flaky_s3, figures):
     images = [unique_png(1000 + seed) for seed in range(POSTS)]
-    responses = asyncio.run(post_all(images))
+    responses = post_concurrently(images)
     statuses = [r.status_code for r in responses]
     assert set(statuses) == {201, 503}
     for response in responses:
@@ -128,7 +138,7 @@ def test_feedback_flaky_s3_answers_503_with_retry_after_and_loses_nothing_accept
 
 def test_feedback_missing_bucket_answers_503_with_retry_after(bucket):
     boto3.client("s3", region_name="us-east-1").delete_bucket(Bucket=bucket)
-    [response] = asyncio.run(post_all([unique_png(7)]))
+    [response] = post_concurrently([unique_png(7)])
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) > 0
     assert "not kept" in response.json()["detail"]

@@ -7,6 +7,7 @@ import json
 
 from handler.config import LAMBDA_REQUEST_LIMIT
 from infra.events import LambdaContext, multipart_body, rest_api_event
+from tests.reliability.lambda_calls import call_lambda
 
 
 def test_body_size_limit_without_content_length_is_413_not_400():
@@ -49,3 +50,14 @@ def test_predict_mnist_mode_rejects_a_huge_image_from_its_header(client, monkeyp
     response = client.post("/predict", params={"mode": "mnist"}, files={"file": ("big.png", big, "image/png")})
     assert response.status_code == 422
     assert "3400x3400" in response.json()["detail"]
+
+
+def test_feedback_concurrency_test_leaves_mangum_an_event_loop():
+    # test_feedback_concurrency used asyncio.run(), which leaves the main thread with no current event
+    # loop; every later lambda_handler call then failed ("There is no current event loop").
+    import handler.lambda_function  # noqa: F401 - Mangum sets its event loop up when it is built
+    from tests.reliability.test_feedback_concurrency import post_concurrently
+
+    post_concurrently([])
+    answer = call_lambda("GET", "/health")
+    assert answer.status == 200
