@@ -36,11 +36,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps({key: value for key, value in entry.items() if value is not None}, default=str)
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes to ``sys.stdout`` as it is at each record, not as it was at import (tests swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # StreamHandler.__init__ assigns one: stdout is always used
+        pass
+
+
 def get_logger(service: str, level: str = "INFO") -> logging.Logger:
     """The service's logger: JSON lines on stdout, not propagated (Lambda's root handler would repeat it)."""
     logger = logging.getLogger(service)
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = StdoutHandler()
         handler.setFormatter(JsonFormatter(service))
         logger.addHandler(handler)
         logger.propagate = False

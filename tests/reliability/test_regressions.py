@@ -61,3 +61,19 @@ def test_feedback_concurrency_test_leaves_mangum_an_event_loop():
     post_concurrently([])
     answer = call_lambda("GET", "/health")
     assert answer.status == 200
+
+
+def test_service_logger_writes_to_stdout_as_it_is_now(monkeypatch):
+    # The logger's handler kept the sys.stdout of its import: once a test imported the app under one
+    # capture, later tests' capsys saw no log lines (two tests/handler tests failed in a full run).
+    import io
+    import logging
+
+    from handler.observability import get_logger
+
+    logger = get_logger("regression-stdout-logger")
+    swapped = io.StringIO()
+    monkeypatch.setattr("sys.stdout", swapped)
+    logger.info("hello")
+    assert '"message": "hello"' in swapped.getvalue()
+    logging.getLogger("regression-stdout-logger").handlers.clear()
