@@ -37,14 +37,14 @@ class JsonFormatter(logging.Formatter):
 
 
 class StdoutHandler(logging.StreamHandler):
-    """Writes to ``sys.stdout`` as it is at each record, not as it was at import (tests swap it)."""
+    """Writes to whatever ``sys.stdout`` is now (test capture, a redirected worker), not at creation."""
 
     @property  # type: ignore[override]
-    def stream(self) -> Any:
+    def stream(self):
         return sys.stdout
 
     @stream.setter
-    def stream(self, value: Any) -> None:  # StreamHandler.__init__ assigns one: stdout is always used
+    def stream(self, _value) -> None:
         pass
 
 

@@ -27,6 +27,9 @@ from samtranslator.translator.transform import transform
 from infra.sam_template import load_template
 from tests.conftest import REPO_ROOT
 
+# moto says so for each resource type it skips (listed in the docstring above)
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
+
 TEMPLATE = REPO_ROOT / "template.yaml"
 SAM_BIN = REPO_ROOT / ".venv-sam" / "bin"
 CODE_BUCKET, CODE_KEY = "sam-artifacts", "digit-api.zip"
