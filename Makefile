@@ -12,9 +12,11 @@ ARCH ?= x86_64
 MODEL ?= model/artifacts/mnist_cnn.tflite
 EVENT ?= infra/events/predict.json
 CHROMIUM ?= /usr/bin/chromium
+REQUESTS ?= 2000
+CONCURRENCY ?= 8
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test train clean
+.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +68,9 @@ deploy: build ## sam deploy with samconfig.toml (needs AWS credentials)
 
 test: venv sam-venv browser ## Install what is missing, then run every test
 	$(PY) -m pytest
+
+loadtest: venv ## Bounded load test of the local emulation on 127.0.0.1 (REQUESTS=2000, CONCURRENCY=8): errors, p50/p99
+	$(PY) -m infra.loadtest --requests $(REQUESTS) --concurrency $(CONCURRENCY) --json test-output/loadtest.json
 
 train: venv ## Train, convert and evaluate the model (writes model/artifacts, metrics.json, MODEL_CARD.md)
 	$(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --out model/artifacts

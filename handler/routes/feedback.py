@@ -32,7 +32,8 @@ ERRORS = {
 
 
 def _blank_as_none(value: object) -> object:
-    return None if value == "" else value  # an HTML form sends an empty field for "not predicted"
+    # An HTML form sends "" for "not predicted"; JavaScript's FormData.append(name, null) sends "null".
+    return None if value in ("", "null") else value
 
 
 LabelForm = Annotated[Digit, Form(description='The correct digit, "0".."9".')]
