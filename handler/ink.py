@@ -1,0 +1,139 @@
+"""Where the ink is, in any picture: a map that is 0 on the paper and 1 on a typical stroke.
+
+A transparent background makes the alpha channel the ink. Otherwise the ink is whatever differs
+from the paper's colour (the median of the picture's border), in any channel: black on white,
+white on black and coloured ink on coloured paper alike. When the border shows uneven light
+(a phone photo's shadow or fall-off), each pixel is compared with the paper's colour around it,
+relative to that paper's brightness, so a stroke in the shade weighs as much as one in the light.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from handler.errors import UnusableImage
+from handler.morphology import max_filter, min_filter
+
+BORDER = 2  # px of the picture's edge taken as paper
+NOISE_SIGMAS = 6.0  # ink differs from paper by more than this many standard deviations of the paper's noise
+MIN_FLOOR = 12  # of 255: smaller differences are paper whatever its noise (JPEG ringing, dithering)
+MIN_CONTRAST = 20  # of 255: below this the "ink" is indistinguishable from the paper
+MIN_INK_PIXELS = 4
+STROKE_PERCENTILE = 60  # the typical stroke's strength, among pixels that are ink: 1.0 after normalising
+LIGHT_SIDE = 96  # uneven light is estimated on a copy this size: it varies slowly
+UNEVEN_LIGHT = 16  # of 255: border brightness spread (10th to 90th percentile) that calls for flattening
+LIGHT_WINDOW = 0.2  # of the copy's shorter side: wider than any stroke, narrower than a shadow
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
+
+
+def as_uint8(values: np.ndarray) -> np.ndarray:
+    """uint8 as is; floats in [0, 1] scaled to 0..255."""
+    if values.dtype == np.uint8:
+        return values
+    if np.issubdtype(values.dtype, np.floating):
+        return np.clip(np.round(values * 255.0), 0, 255).astype(np.uint8)
+    return np.clip(values, 0, 255).astype(np.uint8)
+
+
+def to_grey(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) or (H, W), uint8 or floats in [0, 1] -> (H, W) float32 luminance in [0, 1]."""
+    values = rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 1.0)
+    return values if values.ndim == 2 else _brightness(values[..., :3])
+
+
+def _brightness(values: np.ndarray) -> np.ndarray:
+    """Luminance along the last axis (3 channels) or their mean (1 channel)."""
+    values = np.asarray(values, dtype=np.float32)
+    return values @ LUMA if values.shape[-1] == 3 else values.mean(axis=-1)
+
+
+def border_pixels(values: np.ndarray, width: int = BORDER) -> np.ndarray:
+    """The pixels of the outer ``width`` rows and columns, as (N,) or (N, C)."""
+    width = max(1, min(width, min(values.shape[:2]) // 2))
+    rows = np.concatenate([values[:width], values[-width:]], axis=0).reshape(-1, *values.shape[2:])
+    cols = np.concatenate([values[:, :width], values[:, -width:]], axis=1).reshape(-1, *values.shape[2:])
+    return np.concatenate([rows, cols])
+
+
+def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+    """uint8 picture (+ alpha) -> float32 (H, W) ink in [0, 1]: paper 0, a typical stroke 1."""
+    rgb = rgb if rgb.ndim == 3 else rgb[..., np.newaxis]
+    if alpha is not None:
+        if np.median(border_pixels(alpha)) < 128:  # transparent background: what is opaque is ink
+            return normalize_ink(alpha)
+        opaque = border_pixels(rgb)[border_pixels(alpha) >= 128]
+        weight = alpha[..., np.newaxis].astype(np.float32) / 255.0  # holes in an opaque picture are paper
+        rgb = as_uint8((rgb * weight + np.median(opaque, axis=0) * (1 - weight)) / 255.0)
+    return normalize_ink(ink_from_colour(rgb))
+
+
+def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
+    """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel."""
+    paper = np.round(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
+    light = uneven_light(rgb, paper)
+    if light is None:
+        return _chebyshev(rgb, paper)
+    background, gain = light
+    distance = _chebyshev(rgb, background)
+    if gain is None:
+        return distance
+    return np.minimum(distance * gain, 255.0).astype(np.uint8)
+
+
+def _chebyshev(rgb: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """max over channels of |rgb - reference|, in uint8 without overflow (channel by channel: numpy
+    reduces a last axis of 3 slowly)."""
+    distance = np.zeros(rgb.shape[:2], dtype=np.uint8)
+    for channel in range(rgb.shape[2]):
+        values, level = rgb[..., channel], reference[..., channel]
+        np.maximum(distance, np.maximum(values, level) - np.minimum(values, level), out=distance)
+    return distance
+
+
+def uneven_light(rgb: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """When light varies over the paper: the paper's colour around each pixel (uint8, like ``rgb``) and,
+    for light paper, the gain that brings a shaded difference to full light (float32 (H, W)). Else None.
+    """
+    height, width = rgb.shape[:2]
+    scale = min(1.0, LIGHT_SIDE / max(height, width))
+    small = _resize_channels(rgb, (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
+    low, high = np.percentile(_brightness(border_pixels(small)), [10, 90])
+    if high - low < UNEVEN_LIGHT or min(small.shape[:2]) < 8:
+        return None
+    window = 2 * max(1, round(min(small.shape[:2]) * LIGHT_WINDOW / 2)) + 1
+    if _brightness(paper) < 128:  # dark paper: an opening removes the light strokes; differences stay as they are
+        flattened = max_filter(min_filter(small, window), window)
+        return _resize_channels(flattened, (width, height), Image.Resampling.BILINEAR), None
+    flattened = min_filter(max_filter(small, window), window)  # a closing removes dark strokes
+    gain = _brightness(paper) / np.maximum(_brightness(flattened), 1.0)  # ink in the shade darkens less
+    gain_image = Image.fromarray(gain.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR)
+    background = _resize_channels(flattened, (width, height), Image.Resampling.BILINEAR)
+    return background, np.asarray(gain_image, dtype=np.float32)
+
+
+def _resize_channels(values: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
+    if values.shape[1::-1] == size:
+        return values
+    if values.shape[2] == 3:
+        return np.asarray(Image.fromarray(values, mode="RGB").resize(size, resample))
+    channels = [np.asarray(Image.fromarray(values[..., c], mode="L").resize(size, resample)) for c in range(values.shape[2])]
+    return np.stack(channels, axis=-1)
+
+
+def normalize_ink(distance: np.ndarray) -> np.ndarray:
+    """uint8 distance from paper -> float32 ink: paper noise to 0, the typical stroke to 1, soft edges between."""
+    edge = border_pixels(distance).astype(np.float32)
+    paper = float(np.median(edge))
+    noise = 1.4826 * float(np.median(np.abs(edge - paper)))  # robust standard deviation of the paper
+    floor = paper + max(NOISE_SIGMAS * noise, MIN_FLOOR)
+    counts = np.bincount(distance.ravel(), minlength=256)
+    strokes = counts[int(floor) + 1 :]
+    if strokes.sum() < MIN_INK_PIXELS:
+        raise UnusableImage("no digit found: the image is blank or has too little contrast")
+    cumulative = np.cumsum(strokes)
+    full = int(floor) + 1 + int(np.searchsorted(cumulative, cumulative[-1] * STROKE_PERCENTILE / 100))
+    if full - paper < MIN_CONTRAST:
+        raise UnusableImage("no digit found: the image has too little contrast")
+    lookup = np.clip((np.arange(256, dtype=np.float32) - floor) / max(full - floor, 1.0), 0.0, 1.0)
+    return lookup[distance]
