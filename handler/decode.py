@@ -23,7 +23,7 @@ ACCEPTED_MEDIA_TYPES = frozenset(
      "image/webp", "image/tiff", "application/octet-stream", ""}
 )
 # One digit is found and read well at this size; a 12 MP photo is decoded reduced towards it.
-WORK_SIDE = 640
+WORK_SIDE = 512
 OPAQUE = 250  # an alpha channel whose every pixel is at least this is ignored (screenshots save one)
 
 # (format name, the magic bytes it starts with) of things people send that are not images we read.

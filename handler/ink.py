@@ -21,9 +21,10 @@ MIN_FLOOR = 12  # of 255: smaller differences are paper whatever its noise (JPEG
 MIN_CONTRAST = 20  # of 255: below this the "ink" is indistinguishable from the paper
 MIN_INK_PIXELS = 4
 STROKE_PERCENTILE = 60  # the typical stroke's strength, among pixels that are ink: 1.0 after normalising
-LIGHT_SIDE = 96  # uneven light is estimated on a copy this size: it varies slowly
+LIGHT_SIDE = 96  # uneven light is detected on a copy this size: it varies slowly
+LIGHT_MIN_SIDE = 8
 UNEVEN_LIGHT = 16  # of 255: border brightness spread (10th to 90th percentile) that calls for flattening
-LIGHT_WINDOW = 0.2  # of the copy's shorter side: wider than any stroke, narrower than a shadow
+LIGHT_WINDOW = 0.2  # of the shorter side: wider than any stroke, narrower than a shadow
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -71,54 +72,63 @@ def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
 def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
     """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel."""
     paper = np.round(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
-    light = uneven_light(rgb, paper)
-    if light is None:
-        return _chebyshev(rgb, paper)
-    background, gain = light
-    distance = _chebyshev(rgb, background)
-    if gain is None:
-        return distance
-    return np.minimum(distance * gain, 255.0).astype(np.uint8)
+    return _chebyshev(flatten_light(rgb, paper), paper)
 
 
-def _chebyshev(rgb: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """max over channels of |rgb - reference|, in uint8 without overflow (channel by channel: numpy
-    reduces a last axis of 3 slowly)."""
+def _chebyshev(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """max over channels of |rgb - paper|, in uint8 without overflow (channel by channel: numpy reduces
+    a last axis of 3 slowly)."""
     distance = np.zeros(rgb.shape[:2], dtype=np.uint8)
     for channel in range(rgb.shape[2]):
-        values, level = rgb[..., channel], reference[..., channel]
+        values, level = rgb[..., channel], paper[channel]
         np.maximum(distance, np.maximum(values, level) - np.minimum(values, level), out=distance)
     return distance
 
 
-def uneven_light(rgb: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray | None] | None:
-    """When light varies over the paper: the paper's colour around each pixel (uint8, like ``rgb``) and,
-    for light paper, the gain that brings a shaded difference to full light (float32 (H, W)). Else None.
+def flatten_light(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """``rgb`` as if evenly lit, when its border shows that light varies; else ``rgb`` itself.
+
+    The paper's brightness around each pixel is a grey closing (an opening on dark paper) wider than
+    any stroke, on a half-size copy: it follows a shadow's edge sharply, as a blur would not. Light
+    paper is divided by it (shade scales ink and paper alike), dark paper has it subtracted.
     """
-    height, width = rgb.shape[:2]
-    scale = min(1.0, LIGHT_SIDE / max(height, width))
-    small = _resize_channels(rgb, (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
-    low, high = np.percentile(_brightness(border_pixels(small)), [10, 90])
-    if high - low < UNEVEN_LIGHT or min(small.shape[:2]) < 8:
-        return None
-    window = 2 * max(1, round(min(small.shape[:2]) * LIGHT_WINDOW / 2)) + 1
-    if _brightness(paper) < 128:  # dark paper: an opening removes the light strokes; differences stay as they are
-        flattened = max_filter(min_filter(small, window), window)
-        return _resize_channels(flattened, (width, height), Image.Resampling.BILINEAR), None
-    flattened = min_filter(max_filter(small, window), window)  # a closing removes dark strokes
-    gain = _brightness(paper) / np.maximum(_brightness(flattened), 1.0)  # ink in the shade darkens less
-    gain_image = Image.fromarray(gain.astype(np.float32), mode="F").resize((width, height), Image.Resampling.BILINEAR)
-    background = _resize_channels(flattened, (width, height), Image.Resampling.BILINEAR)
-    return background, np.asarray(gain_image, dtype=np.float32)
+    grey = _grey(rgb)
+    if not _uneven(grey):
+        return rgb
+    half = grey.reduce(2) if min(grey.size) >= 2 * LIGHT_MIN_SIDE else grey
+    window = 2 * max(1, round(min(half.size) * LIGHT_WINDOW / 2)) + 1
+    # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
+    margin = window // 2 + 1
+    values = np.pad(np.asarray(half, dtype=np.int16), margin, mode="reflect", reflect_type="odd")
+    light_paper = _brightness(paper) >= 128
+    if light_paper:  # a closing removes the dark strokes
+        values = min_filter(max_filter(values, window), window)
+    else:  # an opening removes the light ones
+        values = max_filter(min_filter(values, window), window)
+    values = np.clip(values[margin:-margin, margin:-margin], 0, 255).astype(np.uint8)
+    background = Image.fromarray(values).resize(grey.size, Image.Resampling.BILINEAR)
+    level = np.asarray(background, dtype=np.float32)[..., np.newaxis]
+    if light_paper:
+        flat = rgb * (float(_brightness(paper)) / np.maximum(level, 1.0))
+    else:
+        flat = rgb + (float(_brightness(paper)) - level)
+    return np.clip(flat, 0, 255).astype(np.uint8)
 
 
-def _resize_channels(values: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
-    if values.shape[1::-1] == size:
-        return values
-    if values.shape[2] == 3:
-        return np.asarray(Image.fromarray(values, mode="RGB").resize(size, resample))
-    channels = [np.asarray(Image.fromarray(values[..., c], mode="L").resize(size, resample)) for c in range(values.shape[2])]
-    return np.stack(channels, axis=-1)
+def _grey(rgb: np.ndarray) -> Image.Image:
+    if rgb.shape[2] == 3:
+        return Image.fromarray(rgb, mode="RGB").convert("L")
+    return Image.fromarray(np.ascontiguousarray(rgb[..., 0]), mode="L")
+
+
+def _uneven(grey: Image.Image) -> bool:
+    """Whether the border's brightness spreads (10th to 90th percentile) more than paper does under even light."""
+    scale = LIGHT_SIDE / max(grey.size)
+    if min(grey.size) * min(scale, 1.0) < LIGHT_MIN_SIDE:  # too small to hold a digit and a shadow
+        return False
+    small = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
+    low, high = np.percentile(border_pixels(np.asarray(small)), [10, 90])
+    return bool(high - low >= UNEVEN_LIGHT)
 
 
 def normalize_ink(distance: np.ndarray) -> np.ndarray:

@@ -67,7 +67,7 @@ def _main_span(profile: np.ndarray) -> tuple[int, int]:
     breaks = np.flatnonzero(np.diff(filled) > 1)
     starts = np.concatenate([[filled[0]], filled[breaks + 1]])
     ends = np.concatenate([filled[breaks], [filled[-1]]]) + 1
-    masses = np.array([profile[s:e].sum() for s, e in zip(starts, ends, strict=True)])
+    masses = np.add.reduceat(profile, starts)  # each run's mass: the rows between runs are empty
     first = last = int(np.argmax(masses))
     while True:  # merge a neighbouring run while the gap to it is small next to the digit's size
         gap = MERGE_GAP * (ends[last] - starts[first]) + 2
@@ -130,10 +130,10 @@ def center_by_mass(digit: np.ndarray, size: int = MNIST_SIZE) -> np.ndarray:
     height, width = digit.shape
     if height > size or width > size:
         raise ValueError(f"digit of shape {digit.shape} does not fit in {size}x{size}")
-    total = float(digit.sum())
-    rows, cols = np.indices(digit.shape)
-    com_row = float((rows * digit).sum() / total) if total else (height - 1) / 2
-    com_col = float((cols * digit).sum() / total) if total else (width - 1) / 2
+    row_mass, col_mass = digit.sum(axis=1, dtype=np.float64), digit.sum(axis=0, dtype=np.float64)
+    total = float(row_mass.sum())
+    com_row = float(row_mass @ np.arange(height)) / total if total else (height - 1) / 2
+    com_col = float(col_mass @ np.arange(width)) / total if total else (width - 1) / 2
     top = int(np.clip(round(size / 2 - com_row), 0, size - height))
     left = int(np.clip(round(size / 2 - com_col), 0, size - width))
     field = np.zeros((size, size), dtype=np.float32)

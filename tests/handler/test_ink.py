@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from handler.errors import UnusableImage
-from handler.ink import as_uint8, find_ink, ink_from_colour, normalize_ink, to_grey, uneven_light
+from handler.ink import as_uint8, find_ink, flatten_light, ink_from_colour, normalize_ink, to_grey
 
 PAPER, INK = (235, 230, 220), (30, 30, 40)
 
@@ -71,9 +71,15 @@ def test_find_ink_treats_holes_in_an_opaque_picture_as_paper():
     assert ink[5:15, 5:15].max() == 0.0
 
 
-def test_uneven_light_is_none_on_even_paper():
+def test_flatten_light_leaves_evenly_lit_paper_alone():
     rgb = seven()
-    assert uneven_light(rgb, np.array(PAPER, dtype=np.uint8)) is None
+    assert flatten_light(rgb, np.array(PAPER, dtype=np.uint8)) is rgb
+
+
+def test_flatten_light_evens_out_a_gradient():
+    rgb = np.full((300, 400, 3), PAPER, dtype=np.float32) * np.linspace(0.5, 1.0, 400)[np.newaxis, :, np.newaxis]
+    flat = flatten_light(rgb.astype(np.uint8), np.array(PAPER, dtype=np.uint8))
+    assert np.abs(flat.astype(np.float32) - PAPER).max() <= 3
 
 
 def test_find_ink_reads_strokes_in_a_deep_shadow_as_strongly_as_in_light():
