@@ -22,7 +22,7 @@ MIN_CONTRAST = 20  # of 255: below this the "ink" is indistinguishable from the 
 MIN_INK_PIXELS = 4
 STROKE_PERCENTILE = 60  # the typical stroke's strength, among pixels that are ink: 1.0 after normalising
 LIGHT_SIDE = 96  # uneven light is detected on a copy this size: it varies slowly
-LIGHT_MIN_SIDE = 8
+LIGHT_MIN_SIDE = 64  # px: smaller pictures are drawings or icons, not photos of paper
 UNEVEN_LIGHT = 16  # of 255: border brightness spread (10th to 90th percentile) that calls for flattening
 LIGHT_WINDOW = 0.2  # of the shorter side: wider than any stroke, narrower than a shadow
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
@@ -92,10 +92,12 @@ def flatten_light(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
     any stroke, on a half-size copy: it follows a shadow's edge sharply, as a blur would not. Light
     paper is divided by it (shade scales ink and paper alike), dark paper has it subtracted.
     """
+    if min(rgb.shape[:2]) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a shadow
+        return rgb
     grey = _grey(rgb)
     if not _uneven(grey):
         return rgb
-    half = grey.reduce(2) if min(grey.size) >= 2 * LIGHT_MIN_SIDE else grey
+    half = grey.reduce(2)
     window = 2 * max(1, round(min(half.size) * LIGHT_WINDOW / 2)) + 1
     # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
     margin = window // 2 + 1
@@ -123,9 +125,7 @@ def _grey(rgb: np.ndarray) -> Image.Image:
 
 def _uneven(grey: Image.Image) -> bool:
     """Whether the border's brightness spreads (10th to 90th percentile) more than paper does under even light."""
-    scale = LIGHT_SIDE / max(grey.size)
-    if min(grey.size) * min(scale, 1.0) < LIGHT_MIN_SIDE:  # too small to hold a digit and a shadow
-        return False
+    scale = min(1.0, LIGHT_SIDE / max(grey.size))
     small = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
     low, high = np.percentile(border_pixels(np.asarray(small)), [10, 90])
     return bool(high - low >= UNEVEN_LIGHT)
