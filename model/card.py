@@ -59,9 +59,12 @@ def write_model_card(out: Path, metrics: dict, training_path: Path) -> Path:
         f"| {digit} | {c['precision']:.4f} | {c['recall']:.4f} | {c['support']} |" for digit, c in chosen["per_class"].items()
     )
     recipe = (
-        f"{training.get('epochs', '?')} epochs, batch {training.get('batch_size', '?')}, Adam with a one-cycle "
-        f"schedule peaking at {training.get('learning_rate', '?')}, seed {training.get('seed', '?')}, "
-        f"{training.get('train_images', '?')} training and {training.get('validation_images', '?')} validation images"
+        f"{training.get('epochs', '?')} epochs with full augmentation, batch {training.get('batch_size', '?')}, "
+        f"Adam with a one-cycle schedule peaking at {training.get('learning_rate', '?')}; then "
+        f"{training.get('finetune_epochs', 0)} epochs with light augmentation, cosine decay from "
+        f"{training.get('finetune_learning_rate', '?')}; seed {training.get('seed', '?')}, "
+        f"{training.get('train_images', '?')} training and {training.get('validation_images', '?')} validation "
+        f"images. {training.get('note', '')}"
     )
     card = CARD.format(rows=rows, per_class=per_class, recipe=recipe, reason=shipped["reason"],
                        accuracy=shipped["test_accuracy"], variant=shipped["variant"], images=shipped["test_images"])
@@ -91,8 +94,11 @@ dropout 0.1 (32 then 64 filters), then dense 128 with batch norm and dropout 0.4
 About 470k parameters.
 
 ## Training recipe
-{recipe}. Augmentation for real pictures: rotations up to about 15 degrees, zoom +-15%, shifts up to
-10%, and thin or bold pens (grey erosion 20%, dilation 25% of images).
+{recipe}
+
+Augmentation for real pictures (`AUGMENTATION` in `model/train.py`): full = rotations up to about
+15 degrees, zoom +-15%, shifts up to 10%, thin or bold pens (grey erosion for 20%, dilation for 25% of
+images); light = about 5 degrees, +-5%, 5%, 10% and 10%.
 
 ## Results ({images:,} MNIST test images)
 | variant | accuracy | errors | mean latency (1 image, LiteRT, 1 thread) | size |

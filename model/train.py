@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=3e-3, help="peak of the one-cycle schedule")
+    parser.add_argument("--finetune-epochs", type=int, default=4, help="then this many with light augmentation")
+    parser.add_argument("--finetune-learning-rate", type=float, default=3e-4)
+    parser.add_argument("--init-from", type=Path, help="start from this saved model and run only the fine-tuning")
     parser.add_argument("--validation-size", type=int, default=5000, help="held out of the training set")
     parser.add_argument("--limit", type=int, help="train on the first N training images only (smoke tests)")
     parser.add_argument("--seed", type=int, default=1234)
@@ -56,36 +59,47 @@ def split_train_validation(x: np.ndarray, y: np.ndarray, validation_size: int, s
     return (x[:-validation_size], y[:-validation_size]), (x[-validation_size:], y[-validation_size:])
 
 
-def random_stroke_width(images: tf.Tensor) -> tf.Tensor:
+# Real digits are off-centre, tilted, bigger or smaller than MNIST's 20x20 box, drawn with thin or bold
+# pens. "full" teaches that; "light" fine-tunes closer to MNIST itself at the end.
+AUGMENTATION = {
+    # rotation (fraction of a turn), zoom, shift (fraction of the side), P(thinner pen), P(bolder pen)
+    "full": {"rotation": 0.04, "zoom": 0.15, "shift": 0.1, "thin": 0.2, "bold": 0.25},  # ~15 degrees
+    "light": {"rotation": 0.015, "zoom": 0.05, "shift": 0.05, "thin": 0.1, "bold": 0.1},  # ~5 degrees
+}
+
+
+def random_stroke_width(images: tf.Tensor, thin: float, bold: float) -> tf.Tensor:
     """Per image: keep, thin (grey erosion) or thicken (grey dilation) the strokes, as pens differ."""
     dilated = tf.nn.max_pool2d(images, ksize=3, strides=1, padding="SAME")
     eroded = -tf.nn.max_pool2d(-images, ksize=2, strides=1, padding="SAME")
     # Drawn per batch from the global seed that keras.utils.set_random_seed fixed.
     choice = tf.random.uniform([tf.shape(images)[0], 1, 1, 1])
-    return tf.where(choice < 0.2, eroded, tf.where(choice > 0.75, dilated, images))
+    return tf.where(choice < thin, eroded, tf.where(choice > 1 - bold, dilated, images))
 
 
-def build_augmenter(seed: int) -> keras.Sequential:
-    # Real digits are off-centre, tilted and bigger or smaller than MNIST's 20x20 box.
+def build_augmenter(seed: int, rotation: float, zoom: float, shift: float) -> keras.Sequential:
     return keras.Sequential(
         [
-            layers.RandomRotation(0.04, fill_mode="constant", seed=seed),  # about +-15 degrees
-            layers.RandomZoom((-0.15, 0.15), fill_mode="constant", seed=seed + 1),
-            layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed + 2),
+            layers.RandomRotation(rotation, fill_mode="constant", seed=seed),
+            layers.RandomZoom((-zoom, zoom), fill_mode="constant", seed=seed + 1),
+            layers.RandomTranslation(shift, shift, fill_mode="constant", seed=seed + 2),
         ],
         name="augment",
     )
 
 
-def make_dataset(x, y, batch_size: int, seed: int, augment: bool) -> tf.data.Dataset:
+def make_dataset(x, y, batch_size: int, seed: int, augment: str | None) -> tf.data.Dataset:
     dataset = tf.data.Dataset.from_tensor_slices((to_model_input(x), y))
     if augment:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
     if augment:
-        augmenter = build_augmenter(seed)
+        params = AUGMENTATION[augment]
+        augmenter = build_augmenter(seed, params["rotation"], params["zoom"], params["shift"])
         dataset = dataset.map(
-            lambda images, labels: (random_stroke_width(augmenter(images, training=True)), labels),
+            lambda images, labels: (
+                random_stroke_width(augmenter(images, training=True), params["thin"], params["bold"]), labels
+            ),
             num_parallel_calls=tf.data.AUTOTUNE,
         )
     return dataset.prefetch(tf.data.AUTOTUNE)
@@ -131,6 +145,20 @@ def build_model() -> keras.Sequential:
 """
 
 
+def fit(model: keras.Model, schedule, train_ds, val_ds, epochs: int, history: dict[str, list[float]]) -> None:
+    """Compile with a fresh Adam on ``schedule``, train, and append the epochs to ``history``."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+    # A live bar in a terminal, one line per epoch in logs and CI. shuffle=False: tf.data reshuffles.
+    verbose = 1 if sys.stdout.isatty() else 2
+    result = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose, shuffle=False)
+    for name, values in result.history.items():
+        history.setdefault(name, []).extend(float(v) for v in values)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     keras.utils.set_random_seed(args.seed)
@@ -140,32 +168,37 @@ def main(argv: list[str] | None = None) -> None:
     (x_fit, y_fit), (x_val, y_val) = split_train_validation(x_train, y_train, args.validation_size, args.seed)
     print(f"training on {len(x_fit)} images, validating on {len(x_val)}")
 
-    train_ds = make_dataset(x_fit, y_fit, args.batch_size, args.seed, augment=True)
-    val_ds = make_dataset(x_val, y_val, args.batch_size, args.seed, augment=False)
-    steps = args.epochs * int(np.ceil(len(x_fit) / args.batch_size))
-    # One cycle: warm up to the peak rate, then cosine down to almost zero.
-    schedule = keras.optimizers.schedules.CosineDecay(
-        args.learning_rate / 10, decay_steps=int(steps * 0.85), alpha=1e-3,
-        warmup_target=args.learning_rate, warmup_steps=int(steps * 0.15),
-    )
-    model = build_model()
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=["accuracy"],
-    )
-    model.summary()
-    # A live bar in a terminal, one line per epoch in logs and CI.
-    verbose = 1 if sys.stdout.isatty() else 2
-    # shuffle=False: the tf.data pipeline already reshuffles every epoch.
-    history = model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, verbose=verbose, shuffle=False)
+    val_ds = make_dataset(x_val, y_val, args.batch_size, args.seed, augment=None)
+    steps_per_epoch = int(np.ceil(len(x_fit) / args.batch_size))
+    history: dict[str, list[float]] = {}
+    if args.init_from:
+        model = keras.models.load_model(args.init_from)
+        print(f"starting from {args.init_from}: fine-tuning only")
+    else:
+        model = build_model()
+        model.summary()
+        steps = args.epochs * steps_per_epoch
+        # One cycle: warm up to the peak rate, then cosine down to almost zero.
+        schedule = keras.optimizers.schedules.CosineDecay(
+            args.learning_rate / 10, decay_steps=int(steps * 0.85), alpha=1e-3,
+            warmup_target=args.learning_rate, warmup_steps=int(steps * 0.15),
+        )
+        fit(model, schedule, make_dataset(x_fit, y_fit, args.batch_size, args.seed, "full"), val_ds, args.epochs, history)
+    if args.finetune_epochs:
+        schedule = keras.optimizers.schedules.CosineDecay(
+            args.finetune_learning_rate, decay_steps=args.finetune_epochs * steps_per_epoch, alpha=1e-2
+        )
+        light = make_dataset(x_fit, y_fit, args.batch_size, args.seed + 1, "light")
+        fit(model, schedule, light, val_ds, args.finetune_epochs, history)
 
     args.out.mkdir(parents=True, exist_ok=True)
     model.save(args.out / "mnist_cnn.keras")
     record = {
-        "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size,
-        "learning_rate": args.learning_rate, "train_images": len(x_fit), "validation_images": len(x_val),
-        "history": {name: [float(v) for v in values] for name, values in history.history.items()},
+        "seed": args.seed, "epochs": 0 if args.init_from else args.epochs, "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate, "finetune_epochs": args.finetune_epochs,
+        "finetune_learning_rate": args.finetune_learning_rate,
+        "init_from": str(args.init_from) if args.init_from else None,
+        "train_images": len(x_fit), "validation_images": len(x_val), "history": history,
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
     val_loss, val_accuracy = model.evaluate(val_ds, verbose=0)

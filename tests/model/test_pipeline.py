@@ -21,7 +21,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     artifacts = tmp_path_factory.mktemp("artifacts")
     report = tmp_path_factory.mktemp("report")
     data = ["--data", str(MNIST_PATH)]
-    train.main([*data, "--limit", "600", "--validation-size", "100", "--epochs", "1", "--batch-size", "64",
+    train.main([*data, "--limit", "600", "--validation-size", "100", "--epochs", "1", "--finetune-epochs", "1", "--batch-size", "64",
                 "--out", str(artifacts)])
     convert.main([*data, "--keras", str(artifacts / "mnist_cnn.keras"), "--calibration-size", "64",
                   "--out", str(artifacts)])
@@ -35,7 +35,7 @@ def test_train_writes_model_and_history(pipeline):
     assert (artifacts / "mnist_cnn.keras").stat().st_size > 100_000
     record = json.loads((artifacts / "training.json").read_text())
     assert record["train_images"] == 500 and record["validation_images"] == 100
-    assert len(record["history"]["loss"]) == 1 and "val_accuracy" in record["history"]
+    assert len(record["history"]["loss"]) == 2 and "val_accuracy" in record["history"]  # both phases
 
 
 def test_convert_writes_float32_and_int8(pipeline):
