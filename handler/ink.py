@@ -10,7 +10,7 @@ relative to that paper's brightness, so a stroke in the shade weighs as much as 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.morphology import max_filter, min_filter
@@ -25,6 +25,7 @@ LIGHT_SIDE = 96  # uneven light is detected on a copy this size: it varies slowl
 LIGHT_MIN_SIDE = 64  # px: smaller pictures are drawings or icons, not photos of paper
 UNEVEN_LIGHT = 16  # of 255: border brightness spread (10th to 90th percentile) that calls for flattening
 LIGHT_WINDOW = 0.2  # of the shorter side: wider than any stroke, narrower than a shadow
+INK_PERCENTILE = 99.5  # strokes cover more than 0.5% of a picture: their contrast, not a speck's
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -88,33 +89,44 @@ def _chebyshev(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
 def flatten_light(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """``rgb`` as if evenly lit, when its border shows that light varies; else ``rgb`` itself.
 
-    The paper's brightness around each pixel is a grey closing (an opening on dark paper) wider than
-    any stroke, on a half-size copy: it follows a shadow's edge sharply, as a blur would not. Light
-    paper is divided by it (shade scales ink and paper alike), dark paper has it subtracted.
+    The paper's brightness around each pixel comes from a half-size grey copy: a closing (dark ink) or
+    an opening (light ink) wider than any stroke, which follows a shadow's edge sharply, as a blur
+    would not. Dark ink: divided by it (shade scales ink and paper alike); light ink: subtracted.
     """
     if min(rgb.shape[:2]) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a shadow
         return rgb
     grey = _grey(rgb)
     if not _uneven(grey):
         return rgb
-    half = grey.reduce(2)
+    background, dark_ink = _paper_brightness(grey.reduce(2))
+    level = np.asarray(Image.fromarray(background).resize(grey.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    if dark_ink:
+        flat = rgb * (float(_brightness(paper)) / np.maximum(level, 1.0))[..., np.newaxis]
+    else:
+        flat = rgb + (float(_brightness(paper)) - level)[..., np.newaxis]
+    return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def _paper_brightness(half: Image.Image) -> tuple[np.ndarray, bool]:
+    """The paper's brightness under the strokes (uint8, like ``half``), and whether the ink is darker.
+
+    Polarity: strokes are the pixels farthest from a wide blur of the picture, on their side of it
+    (paper inside a loop or in a shadow is much nearer). Paper brightness alone cannot tell: a shaded
+    page is dark grey, and top-hats cannot either: the paper inside a 0 looks like a light stroke.
+    """
     window = 2 * max(1, round(min(half.size) * LIGHT_WINDOW / 2)) + 1
+    blurred = half.filter(ImageFilter.BoxBlur(window // 2))
+    deviation = np.asarray(half, dtype=np.int16) - np.asarray(blurred, dtype=np.int16)
+    darkest, brightest = np.percentile(deviation, [100 - INK_PERCENTILE, INK_PERCENTILE])
+    dark_ink = bool(-darkest >= brightest)
     # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
     margin = window // 2 + 1
     values = np.pad(np.asarray(half, dtype=np.int16), margin, mode="reflect", reflect_type="odd")
-    light_paper = _brightness(paper) >= 128
-    if light_paper:  # a closing removes the dark strokes
+    if dark_ink:  # a closing fills the dark strokes with the paper around them
         values = min_filter(max_filter(values, window), window)
     else:  # an opening removes the light ones
         values = max_filter(min_filter(values, window), window)
-    values = np.clip(values[margin:-margin, margin:-margin], 0, 255).astype(np.uint8)
-    background = Image.fromarray(values).resize(grey.size, Image.Resampling.BILINEAR)
-    level = np.asarray(background, dtype=np.float32)[..., np.newaxis]
-    if light_paper:
-        flat = rgb * (float(_brightness(paper)) / np.maximum(level, 1.0))
-    else:
-        flat = rgb + (float(_brightness(paper)) - level)
-    return np.clip(flat, 0, 255).astype(np.uint8)
+    return np.clip(values[margin:-margin, margin:-margin], 0, 255).astype(np.uint8), dark_ink
 
 
 def _grey(rgb: np.ndarray) -> Image.Image:
