@@ -25,7 +25,9 @@ STROKE_WIDTH = 2.0  # MNIST's median stroke width at 28x28 (2 x area / perimeter
 WIDTH_RANGE = (1.5, 3.0)  # strokes inside this range (MNIST's own spread) are left alone
 MIN_FIT_WIDTH = 2.0  # px at 80: thinner strokes would fade in the shrink, so they are widened before it
 MIN_INK_PIXELS = 4
-MERGE_GAP = 0.3  # parts of one digit lie closer than this fraction of its size; farther ink is clutter
+MERGE_GAP = 0.2  # parts of one digit lie closer than this fraction of its size; farther ink is clutter
+CLEAR_SIDE = 128  # px: ink touching the picture's edge is traced on a copy this size
+MIN_INSIDE = 0.04  # of the shorter side: ink inside smaller than this is a speck, not the digit
 
 
 def preprocess_mnist(rgb: np.ndarray) -> np.ndarray:
@@ -54,11 +56,42 @@ def ink_bounding_box(ink: np.ndarray, *, level: float = 0.5) -> tuple[int, int, 
     if np.count_nonzero(mask) < MIN_INK_PIXELS:
         raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
     kept = mask & (neighbour_count(mask) >= 3)  # a lone pixel or pair is noise; a 1 px line keeps its body
-    mask = kept if np.count_nonzero(kept) >= MIN_INK_PIXELS else mask
+    mask = clear_border(kept if np.count_nonzero(kept) >= MIN_INK_PIXELS else mask)
     top, bottom = _main_span(mask.sum(axis=1))
     left, right = _main_span(mask[top:bottom].sum(axis=0))
     top, bottom = _main_span(mask[:, left:right].sum(axis=1))  # again: clutter beside the digit is gone now
     return top, bottom, left, right
+
+
+def clear_border(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without the ink connected to the picture's edge, when ink of digit size lies inside it.
+
+    The table past the paper, a page's edge, a ruled line, a finger: clutter enters from the edge,
+    while people centre the digit they photograph. Traced on a max-pooled copy (gaps of a few pixels
+    count as connected) by growing from the edge within the ink until nothing changes.
+    """
+    factor = max(1, -(-max(mask.shape) // CLEAR_SIDE))
+    pooled = _max_pool(mask, factor)
+    reached = np.zeros_like(pooled)
+    for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
+        reached[edge] = pooled[edge]
+    if not reached.any():
+        return mask
+    while not np.array_equal(grown := max_filter(reached, 3) & pooled, reached):
+        reached = grown
+    inside = np.argwhere(pooled & ~reached)
+    if inside.size == 0 or np.ptp(inside, axis=0).max() + 1 < MIN_INSIDE * min(pooled.shape):
+        return mask  # nothing of digit size apart from the edge: the digit itself touches it
+    cleared = np.repeat(np.repeat(reached, factor, axis=0), factor, axis=1)[: mask.shape[0], : mask.shape[1]]
+    return mask & ~cleared
+
+
+def _max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
+    if factor == 1:
+        return mask
+    height, width = -(-mask.shape[0] // factor) * factor, -(-mask.shape[1] // factor) * factor
+    padded = np.pad(mask, ((0, height - mask.shape[0]), (0, width - mask.shape[1])))
+    return padded.reshape(height // factor, factor, width // factor, factor).any(axis=(1, 3))
 
 
 def _main_span(profile: np.ndarray) -> tuple[int, int]:

@@ -22,6 +22,7 @@ PAPERS = ((250, 236, 140), (250, 200, 212), (188, 218, 250), (200, 240, 200), (2
           (200, 170, 130), (30, 42, 95), (22, 72, 42), (190, 40, 40), (60, 60, 64))
 INKS = ((30, 60, 200), (200, 30, 40), (20, 130, 50), (110, 40, 150), (100, 60, 20), (15, 15, 15), (250, 250, 250),
         (250, 220, 40), (240, 120, 200), (60, 200, 230))
+DESK_SHARE = 0.3  # of phone photos show the table past an edge of the paper
 MIN_COLOUR_DISTANCE = 0.3  # RMS over R, G, B in [0, 1]: below this a person could barely read the digit
 
 
@@ -112,9 +113,22 @@ def photograph(label: int, rng: np.random.Generator, draw_digit: DrawDigit) -> I
     tile = perspective(tile, rng, inset=rng.uniform(0.0, 0.12))
     tile = tile.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.8) * size[1] / 1000))
     coverage = np.asarray(tile, dtype=np.float32) / 255.0
-    image = Image.fromarray(place(coverage, size, paper, np.clip(ink, 0, 255), rng, where="centre"))
+    pixels = place(coverage, size, paper, np.clip(ink, 0, 255), rng, where="centre")
+    if rng.random() < DESK_SHARE:
+        show_desk(pixels, rng)
+    image = Image.fromarray(pixels)
     field = light_field(size, rng, depth=rng.uniform(0.15, 0.45), shadow=rng.random() < 0.5) * texture_field(size, rng)
     return finish(image, rng, field=field, sigma=rng.uniform(1.5, 5.0))
+
+
+def show_desk(pixels: np.ndarray, rng: np.random.Generator) -> None:
+    """The table past one edge of the sheet: a dark band 4-12% of the frame wide (in place)."""
+    height, width = pixels.shape[:2]
+    depth = rng.uniform(0.04, 0.12)
+    edge = int(rng.integers(4))
+    band = {0: np.s_[:, : int(depth * width)], 1: np.s_[:, width - int(depth * width) :],
+            2: np.s_[: int(depth * height)], 3: np.s_[height - int(depth * height) :]}[edge]
+    pixels[band] = rng.integers(30, 120, 3)
 
 
 def smooth_field(rng: np.random.Generator, size: tuple[int, int], cells: int) -> np.ndarray:

@@ -9,7 +9,8 @@ from PIL import Image, ImageDraw
 from handler.errors import UnusableImage
 from handler.morphology import stroke_width
 from handler.preprocess import (
-    BOX_SIZE, MNIST_SIZE, center_by_mass, fit_to_box, ink_bounding_box, preprocess_auto, preprocess_mnist,
+    BOX_SIZE, MNIST_SIZE, center_by_mass, clear_border, fit_to_box, ink_bounding_box, preprocess_auto,
+    preprocess_mnist,
 )
 
 
@@ -121,6 +122,28 @@ def test_ink_bounding_box_drops_clutter_far_from_the_digit():
     ink[60:120, 90:96] = 1.0
     ink[150:200, 0:3] = 1.0  # the edge of the page or a ruler line, far away
     assert ink_bounding_box(ink) == (60, 120, 90, 96)
+
+
+def test_ink_bounding_box_ignores_the_table_past_the_paper_s_edge():
+    ink = np.zeros((300, 400), dtype=np.float32)
+    ink[100:200, 190:200] = 1.0
+    ink[:, :40] = 1.0  # the dark table along the left edge, much heavier than the digit
+    assert ink_bounding_box(ink) == (100, 200, 190, 200)
+
+
+def test_clear_border_removes_ink_connected_to_the_edge():
+    mask = np.zeros((300, 400), dtype=bool)
+    mask[100:200, 190:200] = True
+    mask[250, 60:400] = True  # a slanted ruler line would do too: it only has to reach the edge
+    mask[240:251, 60] = True
+    cleared = clear_border(mask)
+    assert cleared[100:200, 190:200].all() and not cleared[240:].any()
+
+
+def test_clear_border_keeps_a_digit_that_touches_the_edge():
+    mask = np.zeros((60, 40), dtype=bool)
+    mask[:, 18:22] = True  # a tightly cropped 1, top to bottom
+    assert np.array_equal(clear_border(mask), mask)
 
 
 def test_ink_bounding_box_blank_raises():
