@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from handler.config import LAMBDA_REQUEST_LIMIT, get_settings
 from handler.errors import DigitApiError, UploadTooLarge
 from handler.observability import RequestLogMiddleware, get_logger
-from handler.routes import meta, predict
+from handler.routes import feedback, meta, predict
 from handler.service import load_classifier
 
 settings = get_settings()
@@ -59,6 +59,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Handwritten digit API", version=meta.VERSION, description=DESCRIPTION)
     app.include_router(predict.router)
     app.include_router(meta.router)
+    app.include_router(feedback.router)
 
     @app.exception_handler(DigitApiError)
     async def domain_error(request: Request, error: DigitApiError) -> JSONResponse:
