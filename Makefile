@@ -16,7 +16,7 @@ REQUESTS ?= 2000
 CONCURRENCY ?= 8
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train clean
+.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ train: venv ## Train, convert and evaluate the model (writes model/artifacts, me
 	$(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --out model/artifacts
 	$(PY) -m model.convert --data $(DATA) --keras model/artifacts/mnist_cnn.keras --out model/artifacts
 	$(PY) -m model.evaluate --data $(DATA) --models model/artifacts --out model
+
+real-pictures: venv ## Generate the real-picture test set (seed 0) and report accuracy per kind (model/REAL_PICTURES.md)
+	$(PY) -m model.evaluate_real --seed 0 --per-kind 50 --out model
 
 clean: ## Remove caches and build outputs (keeps .venv)
 	rm -rf .pytest_cache .aws-sam build test-output
