@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handler.config import LAMBDA_REQUEST_LIMIT, get_settings
-from handler.errors import DigitApiError, UploadTooLarge
+from handler.errors import DigitApiError
 from handler.observability import RequestLogMiddleware, get_logger
-from handler.routes import meta, predict
+from handler.routes import feedback, meta, page, predict
 from handler.service import load_classifier
 
 settings = get_settings()
@@ -48,8 +48,8 @@ class BodySizeLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.limit:
-                raise UploadTooLarge(f"request body over {self.limit:,} bytes")
+            if received > self.limit:  # FastAPI turns other errors raised here into a 400; it re-raises this
+                raise HTTPException(413, detail=f"request body over {self.limit:,} bytes")
             return message
 
         return counted
@@ -59,6 +59,8 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Handwritten digit API", version=meta.VERSION, description=DESCRIPTION)
     app.include_router(predict.router)
     app.include_router(meta.router)
+    app.include_router(feedback.router)
+    app.include_router(page.router)
 
     @app.exception_handler(DigitApiError)
     async def domain_error(request: Request, error: DigitApiError) -> JSONResponse:

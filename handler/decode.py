@@ -1,13 +1,14 @@
 """Bytes -> pixels, safely: type sniffing, size and pixel-count limits, EXIF rotation, reduced JPEG decode.
 
-The output is always a float32 RGB image in [0, 1], at most ``WORK_SIDE`` pixels on its longest side,
-plus an alpha channel when the file has real transparency, so ``preprocess`` never sees colour modes,
-bit depths, orientations or file formats.
+The output is always an 8-bit RGB image, at most ``WORK_SIDE`` pixels on its longest side, plus an
+alpha channel when the file has real transparency, so ``preprocess`` never sees colour modes (palette,
+CMYK, greyscale), bit depths (16-bit is scaled by its own peak), orientations or file formats.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -22,7 +23,11 @@ ACCEPTED_MEDIA_TYPES = frozenset(
      "image/webp", "image/tiff", "application/octet-stream", ""}
 )
 # One digit is found and read well at this size; a 12 MP photo is decoded reduced towards it.
-WORK_SIDE = 640
+WORK_SIDE = 512
+OPAQUE = 250  # an alpha channel whose every pixel is at least this is ignored (screenshots save one)
+# Only JPEG decodes reduced; other formats decode every pixel first (a lossless WebP of 40 MP is 1.6 kB
+# and took 835 MB): above this they are refused, keeping the worst uploads under 400 MB in a 512 MB Lambda.
+FULL_DECODE_MAX_PIXELS = 12_000_000
 
 # (format name, the magic bytes it starts with) of things people send that are not images we read.
 _NOT_IMAGES = (("PDF", b"%PDF"), ("SVG/XML", b"<?xml"), ("SVG", b"<svg"), ("HTML", b"<!DOCTYPE"), ("HTML", b"<html"))
@@ -30,8 +35,8 @@ _NOT_IMAGES = (("PDF", b"%PDF"), ("SVG/XML", b"<?xml"), ("SVG", b"<svg"), ("HTML
 
 @dataclass(frozen=True)
 class DecodedImage:
-    rgb: np.ndarray  # float32 (H, W, 3) in [0, 1], 0 = black
-    alpha: np.ndarray | None  # float32 (H, W) in [0, 1] when the file is partly transparent
+    rgb: np.ndarray  # uint8 (H, W, 3), 0 = black
+    alpha: np.ndarray | None  # uint8 (H, W), 0 = transparent; None when the file is opaque
     original_size: tuple[int, int]  # (width, height) as stored in the file
     format: str
 
@@ -66,6 +71,8 @@ def open_image(data: bytes, *, max_pixels: int) -> Image.Image:
     if image.format not in ACCEPTED_FORMATS:
         raise UnsupportedMediaType(f"{image.format} images are not accepted: send PNG, JPEG, GIF, BMP, WebP or TIFF")
     width, height = image.size
+    if image.format not in {"JPEG", "MPO"}:
+        max_pixels = min(max_pixels, FULL_DECODE_MAX_PIXELS)
     if width * height > max_pixels:
         raise UploadTooLarge(f"the image has {width}x{height} = {width * height:,} pixels (limit {max_pixels:,})")
     if width < 1 or height < 1:
@@ -74,29 +81,38 @@ def open_image(data: bytes, *, max_pixels: int) -> Image.Image:
 
 
 def decode_image(data: bytes, *, max_pixels: int, work_side: int | None = WORK_SIDE) -> DecodedImage:
-    """Decode an upload to RGB + alpha, reduced to ``work_side`` (``None`` keeps every pixel)."""
+    """Decode an upload to 8-bit RGB + alpha, reduced to ``work_side`` (``None`` keeps every pixel)."""
     image = open_image(data, max_pixels=max_pixels)
     original_size, file_format = image.size, image.format or ""
     try:
-        if work_side and file_format in {"JPEG", "MPO"}:
-            image.draft("RGB", (work_side, work_side))  # DCT scaling at 1/2..1/8: far less work
-        image = _to_8bit_rgba(ImageOps.exif_transpose(image))  # phones store photos sideways + a tag
+        if work_side and file_format in {"JPEG", "MPO"}:  # DCT scaling at 1/2..1/8: far less work
+            image.draft(image.mode, draft_size(image.size, work_side))
+        ImageOps.exif_transpose(image, in_place=True)  # phones store photos sideways + a tag
+        image = _to_8bit(image)
         if work_side:
             image.thumbnail((work_side, work_side), Image.Resampling.BOX)  # area average keeps thin ink
-        rgba = np.asarray(image, dtype=np.float32) / 255.0
+        pixels = np.asarray(image)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise InvalidImage(f"the image cannot be decoded: {error}") from error
-    alpha = rgba[..., 3]
+    alpha = pixels[..., 3] if pixels.shape[2] == 4 else None
     return DecodedImage(
-        rgb=rgba[..., :3], alpha=alpha if alpha.min() < 0.98 else None,
+        rgb=pixels[..., :3], alpha=alpha if alpha is not None and alpha.min() < OPAQUE else None,
         original_size=original_size, format=file_format,
     )
 
 
-def _to_8bit_rgba(image: Image.Image) -> Image.Image:
-    image.seek(0)  # animated GIF/WebP/TIFF: the first frame
-    if image.mode in {"I;16", "I;16B", "I;16L", "I", "F"}:  # 16-bit and float greyscale
+def draft_size(size: tuple[int, int], work_side: int) -> tuple[int, int]:
+    """The size to ask ``Image.draft`` for: the largest JPEG reduction that stays >= ``work_side``."""
+    scale = work_side / max(size)
+    return max(1, math.ceil(size[0] * scale)), max(1, math.ceil(size[1] * scale))
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """Any mode -> "RGB", or "RGBA" when the file can be transparent (alpha, palette or colour key)."""
+    if image.mode in {"I;16", "I;16B", "I;16L", "I;16N", "I", "F"}:  # 16-bit and float greyscale
         values = np.asarray(image, dtype=np.float32)
-        peak = 65535.0 if values.max() > 255 else 255.0
-        image = Image.fromarray(np.clip(values / peak * 255.0, 0, 255).astype(np.uint8), mode="L")
-    return image.convert("RGBA")
+        peak = float(values.max())  # 12-bit data in a 16-bit file is common: scale by what is there
+        scale = 255.0 / peak if peak > 255 else 1.0
+        image = Image.fromarray(np.clip(values * scale, 0, 255).astype(np.uint8), mode="L")
+    transparent = image.mode in {"RGBA", "LA", "PA", "RGBa", "La"} or "transparency" in image.info
+    return image.convert("RGBA" if transparent else "RGB")

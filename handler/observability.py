@@ -36,11 +36,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps({key: value for key, value in entry.items() if value is not None}, default=str)
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is now (test capture, a redirected worker), not at creation."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def get_logger(service: str, level: str = "INFO") -> logging.Logger:
     """The service's logger: JSON lines on stdout, not propagated (Lambda's root handler would repeat it)."""
     logger = logging.getLogger(service)
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = StdoutHandler()
         handler.setFormatter(JsonFormatter(service))
         logger.addHandler(handler)
         logger.propagate = False

@@ -2,24 +2,32 @@
 
 MNIST digits are white ink on black, fitted into a 20x20 box with their aspect ratio kept, strokes
 about two pixels wide, and centred by centre of mass in a 28x28 field. ``preprocess_auto`` brings any
-picture of one digit there: it finds the ink (transparency, or distance from the paper's colour after
-flattening uneven light), crops it, thickens strokes that shrinking would erase, fits and centres.
+picture of one digit there: it finds the ink (``handler.ink``: transparency, or distance from the
+paper's colour with uneven light flattened), drops specks and clutter away from the digit, crops,
+brings strokes to MNIST's width, fits and centres.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from handler.errors import UnusableImage
+from handler.ink import as_uint8, find_ink, to_grey
+from handler.morphology import grow, max_filter, neighbour_count, stroke_width, thin
+
+__all__ = ["preprocess_auto", "preprocess_mnist", "to_grey", "ink_bounding_box", "fit_to_box", "center_by_mass"]
 
 MNIST_SIZE = 28
 BOX_SIZE = 20  # MNIST fitted each digit into 20x20 before centring it in 28x28
-FIT_SCALE = 4  # strokes are measured and thickened at 4x the box (80 px) before the final shrink
-STROKE_WIDTH = 2.0  # MNIST's median stroke width in pixels (2 x area / perimeter of ink > 0.5)
-MIN_CONTRAST = 0.08  # below this the "ink" is indistinguishable from paper noise
+FIT_SCALE = 4  # strokes are measured and adjusted at 4x the box (80 px) before the final shrink
+STROKE_WIDTH = 2.0  # MNIST's median stroke width at 28x28 (2 x area / perimeter of ink > 0.5, x_train)
+WIDTH_RANGE = (1.5, 3.0)  # strokes inside this range (MNIST's own spread) are left alone
+MIN_FIT_WIDTH = 2.0  # px at 80: thinner strokes would fade in the shrink, so they are widened before it
 MIN_INK_PIXELS = 4
-BACKGROUND_SIDE = 64  # uneven light is estimated on a small copy: it varies slowly
+MERGE_GAP = 0.2  # parts of one digit lie closer than this fraction of its size; farther ink is clutter
+CLEAR_SIDE = 128  # px: ink touching the picture's edge is traced on a copy this size
+MIN_INSIDE = 0.04  # of the shorter side: ink inside smaller than this is a speck, not the digit
 
 
 def preprocess_mnist(rgb: np.ndarray) -> np.ndarray:
@@ -33,129 +41,121 @@ def preprocess_mnist(rgb: np.ndarray) -> np.ndarray:
 
 
 def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
-    """Any picture of one digit -> (28, 28) float32 in [0, 1], white ink on black, centred by mass."""
-    ink = normalize_ink(ink_from_alpha(alpha) if alpha is not None else ink_from_colour(rgb))
+    """Any picture of one digit -> (28, 28) float32 in [0, 1], white ink on black, centred by mass.
+
+    ``rgb``: (H, W, 3) or (H, W), uint8 or floats in [0, 1]; ``alpha`` likewise, when the file has one.
+    """
+    ink = find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha))
     top, bottom, left, right = ink_bounding_box(ink)
-    digit = fit_to_box(ink[top:bottom, left:right])
-    return center_by_mass(digit)
-
-
-def to_grey(rgb: np.ndarray) -> np.ndarray:
-    """(H, W, 3) or (H, W) floats -> (H, W) float32 luminance (ITU-R 601, as Pillow's "L")."""
-    if rgb.ndim == 2:
-        return rgb.astype(np.float32)
-    return (rgb[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)).astype(np.float32)
-
-
-def ink_from_alpha(alpha: np.ndarray) -> np.ndarray:
-    """A canvas export with a transparent background: whatever is opaque is ink, whatever its colour."""
-    return alpha.astype(np.float32)
-
-
-def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
-    """How far each pixel is from the paper's colour, with slow light changes and shadows removed.
-
-    Distance in RGB works for any polarity (black on white, white on black) and for coloured ink on
-    coloured paper whose luminance is alike. The paper's colour is the median of the image border.
-    """
-    rgb = rgb[..., np.newaxis] if rgb.ndim == 2 else rgb
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    paper = np.median(border, axis=0)
-    distance = np.sqrt(((rgb - paper) ** 2).sum(axis=-1) / rgb.shape[-1]).astype(np.float32)
-    return np.clip(distance - estimate_background(distance), 0.0, None)
-
-
-def estimate_background(distance: np.ndarray) -> np.ndarray:
-    """The slowly varying part of the distance map (shadows, light gradients), without the strokes.
-
-    A grey opening (min then max filter) wider than a stroke removes the strokes and keeps broad
-    shading; computed on a small copy because it only needs to follow slow changes.
-    """
-    height, width = distance.shape
-    scale = BACKGROUND_SIDE / max(height, width)
-    if scale >= 1 or min(height, width) * scale < 8:
-        return np.zeros_like(distance)  # small or thin images: no room for shading to matter
-    small = Image.fromarray(np.round(np.clip(distance, 0, 1) * 255).astype(np.uint8)).resize(
-        (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX
-    )  # 8-bit: Pillow's blur filters do not take float images
-    window = 2 * (BACKGROUND_SIDE // 12) + 1  # about 1/6 of the picture: wider than any stroke
-    opened = small.filter(ImageFilter.MinFilter(window)).filter(ImageFilter.MaxFilter(window))
-    smooth = opened.filter(ImageFilter.BoxBlur(window // 2))
-    return np.asarray(smooth.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
-
-
-def otsu_threshold(values: np.ndarray, bins: int = 64) -> float:
-    """The threshold that best separates two classes of values in [0, 1] (Otsu, 1979)."""
-    histogram, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
-    weights = histogram.astype(np.float64) / max(1, histogram.sum())
-    centres = (edges[:-1] + edges[1:]) / 2
-    w0 = np.cumsum(weights)
-    m0 = np.cumsum(weights * centres)
-    total_mean = m0[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        between = (total_mean * w0 - m0) ** 2 / (w0 * (1 - w0))
-    return float(edges[int(np.nanargmax(np.nan_to_num(between, nan=-1.0))) + 1])
-
-
-def normalize_ink(ink: np.ndarray) -> np.ndarray:
-    """Stretch ink to [0, 1]: paper noise to 0, the typical stroke to 1, soft edges kept in between."""
-    peak = float(np.percentile(ink, 99.9)) if ink.size else 0.0
-    if peak < MIN_CONTRAST:
-        raise UnusableImage("no digit found: the image is blank or has too little contrast")
-    scaled = np.clip(ink / peak, 0.0, 1.0)
-    threshold = otsu_threshold(scaled)
-    strokes = scaled[scaled > threshold]
-    if strokes.size < MIN_INK_PIXELS:
-        raise UnusableImage("no digit found: too little ink in the image")
-    floor, full = threshold / 2, float(np.median(strokes))
-    return np.clip((scaled - floor) / max(full - floor, 1e-3), 0.0, 1.0).astype(np.float32)
+    return center_by_mass(fit_to_box(ink[top:bottom, left:right]))
 
 
 def ink_bounding_box(ink: np.ndarray, *, level: float = 0.5) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right) of the ink, ignoring isolated specks (a 3x3 opening removes them)."""
-    mask = Image.fromarray(((ink > level) * 255).astype(np.uint8))
-    if min(ink.shape) >= 9:
-        mask = mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))
-    solid = np.asarray(mask) > 0
-    if solid.sum() < MIN_INK_PIXELS:  # thin strokes do not survive the opening: use them as they are
-        solid = ink > level
-    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
-    if rows.size == 0:
-        raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
-def stroke_width(ink: np.ndarray, *, level: float = 0.5) -> float:
-    """Mean stroke width in pixels: 2 x area / perimeter of the ink mask (a long thin shape's width)."""
+    """(top, bottom, left, right) of the digit: isolated specks and ink far from the digit are ignored."""
     mask = ink > level
-    padded = np.pad(mask, 1)
-    perimeter = (padded[1:, :] != padded[:-1, :]).sum() + (padded[:, 1:] != padded[:, :-1]).sum()
-    return float(2 * mask.sum() / perimeter) if perimeter else 0.0
+    if np.count_nonzero(mask) < MIN_INK_PIXELS:
+        raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
+    kept = mask & (neighbour_count(mask) >= 3)  # a lone pixel or pair is noise; a 1 px line keeps its body
+    mask = clear_border(kept if np.count_nonzero(kept) >= MIN_INK_PIXELS else mask)
+    top, bottom = _main_span(mask.sum(axis=1))
+    left, right = _main_span(mask[top:bottom].sum(axis=0))
+    top, bottom = _main_span(mask[:, left:right].sum(axis=1))  # again: clutter beside the digit is gone now
+    return top, bottom, left, right
+
+
+def clear_border(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without the ink connected to the picture's edge, when ink of digit size lies inside it.
+
+    The table past the paper, a page's edge, a ruled line, a finger: clutter enters from the edge,
+    while people centre the digit they photograph. Traced on a max-pooled copy (gaps of a few pixels
+    count as connected) by growing from the edge within the ink until nothing changes.
+    """
+    factor = max(1, -(-max(mask.shape) // CLEAR_SIDE))
+    pooled = _max_pool(mask, factor)
+    reached = np.zeros_like(pooled)
+    for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
+        reached[edge] = pooled[edge]
+    if not reached.any():
+        return mask
+    while not np.array_equal(grown := max_filter(reached, 3) & pooled, reached):
+        reached = grown
+    inside = np.argwhere(pooled & ~reached)
+    if inside.size == 0 or np.ptp(inside, axis=0).max() + 1 < MIN_INSIDE * min(pooled.shape):
+        return mask  # nothing of digit size apart from the edge: the digit itself touches it
+    cleared = np.repeat(np.repeat(reached, factor, axis=0), factor, axis=1)[: mask.shape[0], : mask.shape[1]]
+    return mask & ~cleared
+
+
+def _max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
+    if factor == 1:
+        return mask
+    height, width = -(-mask.shape[0] // factor) * factor, -(-mask.shape[1] // factor) * factor
+    padded = np.pad(mask, ((0, height - mask.shape[0]), (0, width - mask.shape[1])))
+    return padded.reshape(height // factor, factor, width // factor, factor).any(axis=(1, 3))
+
+
+def _main_span(profile: np.ndarray) -> tuple[int, int]:
+    """[start, end) of the heaviest run of non-empty rows, grown over nearby runs (parts of the digit)."""
+    filled = np.flatnonzero(profile)
+    breaks = np.flatnonzero(np.diff(filled) > 1)
+    starts = np.concatenate([[filled[0]], filled[breaks + 1]])
+    ends = np.concatenate([filled[breaks], [filled[-1]]]) + 1
+    masses = np.add.reduceat(profile, starts)  # each run's mass: the rows between runs are empty
+    first = last = int(np.argmax(masses))
+    while True:  # merge a neighbouring run while the gap to it is small next to the digit's size
+        gap = MERGE_GAP * (ends[last] - starts[first]) + 2
+        if first > 0 and starts[first] - ends[first - 1] <= gap:
+            first -= 1
+        elif last < len(starts) - 1 and starts[last + 1] - ends[last] <= gap:
+            last += 1
+        else:
+            return int(starts[first]), int(ends[last])
 
 
 def fit_to_box(crop: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
-    """Scale the cropped digit so its longest side is ``box``, aspect kept, strokes MNIST-thick."""
-    height, width = crop.shape
-    large = box * FIT_SCALE
-    scale = large / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
-    image = Image.fromarray(crop.astype(np.float32), mode="F").resize(size, resample)
-    image = _thicken(image, target=STROKE_WIDTH * FIT_SCALE)
-    final = (max(1, round(size[0] / FIT_SCALE)), max(1, round(size[1] / FIT_SCALE)))
-    return np.clip(np.asarray(image.resize(final, Image.Resampling.BOX), dtype=np.float32), 0.0, 1.0)
+    """Scale the cropped digit so its longest side is ``box``, aspect kept, strokes MNIST-thick.
+
+    Strokes outside MNIST's range are brought to its median width; the scale is chosen so the digit
+    spans ``box`` pixels after that change (its skeleton is what gets scaled).
+    """
+    large, target = box * FIT_SCALE, STROKE_WIDTH * FIT_SCALE
+    longest, width = max(crop.shape), stroke_width(crop)
+    scale = large / longest
+    low, high = (limit * FIT_SCALE for limit in WIDTH_RANGE)
+    if not low <= width * scale <= high and longest > width:
+        scale = (large - target) / (longest - width)
+    if width * scale < MIN_FIT_WIDTH and scale < 1:  # thin strokes would fade out in the shrink: widen first
+        size = max(2, round(MIN_FIT_WIDTH / scale - width) + 1)
+        crop = max_filter(np.pad(crop, size // 2 + 1), size)
+        width = stroke_width(crop)
+    fitted = _resize(crop, scale)
+    change = round(target - width * scale)
+    if not low <= width * scale <= high:
+        fitted = _trim(grow(fitted, change) if change > 0 else thin(fitted, -change))
+    final = (max(1, round(fitted.shape[1] / FIT_SCALE)), max(1, round(fitted.shape[0] / FIT_SCALE)))
+    digit = _resize_to(fitted, final)
+    if max(digit.shape) > box:  # rounding and growth can add a pixel: fit again rather than overflow
+        digit = _resize(digit, box / max(digit.shape))
+    return np.clip(digit, 0.0, 1.0)
 
 
-def _thicken(image: Image.Image, *, target: float) -> Image.Image:
-    """Dilate strokes thinner than ``target`` pixels so they survive the shrink to the 20x20 box."""
-    width = stroke_width(np.asarray(image))
-    missing = target - width
-    if width == 0 or missing < 1:
-        return image
-    size = 2 * round(missing / 2) + 1  # a max filter of size k widens a stroke by k - 1 pixels
-    padded = Image.new("F", (image.width + size, image.height + size), 0.0)
-    padded.paste(image, (size // 2, size // 2))  # room for the dilation at the crop's edges
-    return padded.filter(ImageFilter.MaxFilter(size))
+def _trim(values: np.ndarray) -> np.ndarray:
+    rows, cols = np.flatnonzero(values.max(axis=1) > 0.01), np.flatnonzero(values.max(axis=0) > 0.01)
+    if rows.size == 0:
+        return values
+    return values[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _resize(values: np.ndarray, scale: float) -> np.ndarray:
+    height, width = values.shape
+    return _resize_to(values, (max(1, round(width * scale)), max(1, round(height * scale))))
+
+
+def _resize_to(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    shrinking = size[0] < values.shape[1] or size[1] < values.shape[0]
+    resample = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR  # area average keeps thin ink
+    image = Image.fromarray(values.astype(np.float32), mode="F").resize(size, resample)
+    return np.asarray(image, dtype=np.float32)
 
 
 def center_by_mass(digit: np.ndarray, size: int = MNIST_SIZE) -> np.ndarray:
@@ -163,10 +163,10 @@ def center_by_mass(digit: np.ndarray, size: int = MNIST_SIZE) -> np.ndarray:
     height, width = digit.shape
     if height > size or width > size:
         raise ValueError(f"digit of shape {digit.shape} does not fit in {size}x{size}")
-    total = float(digit.sum())
-    rows, cols = np.indices(digit.shape)
-    com_row = float((rows * digit).sum() / total) if total else (height - 1) / 2
-    com_col = float((cols * digit).sum() / total) if total else (width - 1) / 2
+    row_mass, col_mass = digit.sum(axis=1, dtype=np.float64), digit.sum(axis=0, dtype=np.float64)
+    total = float(row_mass.sum())
+    com_row = float(row_mass @ np.arange(height)) / total if total else (height - 1) / 2
+    com_col = float(col_mass @ np.arange(width)) / total if total else (width - 1) / 2
     top = int(np.clip(round(size / 2 - com_row), 0, size - height))
     left = int(np.clip(round(size / 2 - com_col), 0, size - width))
     field = np.zeros((size, size), dtype=np.float32)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 Mode = Literal["auto", "mnist"]
+Digit = Literal["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -38,3 +40,10 @@ class ModelInfo(BaseModel):
     input_dtype: str
     size_bytes: int
     test_accuracy: float | None = Field(description="Accuracy on the 10,000 MNIST test images (model/metrics.json).")
+
+
+class FeedbackReceipt(BaseModel):
+    id: str = Field(pattern=r"^[0-9a-f]{32}$", description="The stored record's id (32 hex digits).")
+    label: Digit = Field(description="The correct digit, as sent.")
+    predicted: Digit | None = Field(description="The digit the service had answered, if sent.")
+    stored_at: datetime = Field(description="When the image and its record were stored (UTC).")

@@ -1,0 +1,161 @@
+"""Where the ink is, in any picture: a map that is 0 on the paper and 1 on a typical stroke.
+
+A transparent background makes the alpha channel the ink. Otherwise the ink is whatever differs
+from the paper's colour (the median of the picture's border), in any channel: black on white,
+white on black and coloured ink on coloured paper alike. When the border shows uneven light
+(a phone photo's shadow or fall-off), each pixel is compared with the paper's colour around it,
+relative to that paper's brightness, so a stroke in the shade weighs as much as one in the light.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from handler.errors import UnusableImage
+from handler.morphology import max_filter, min_filter
+
+BORDER = 2  # px of the picture's edge taken as paper
+NOISE_SIGMAS = 6.0  # ink differs from paper by more than this many standard deviations of the paper's noise
+MIN_FLOOR = 12  # of 255: smaller differences are paper whatever its noise (JPEG ringing, dithering)
+MIN_CONTRAST = 20  # of 255: below this the "ink" is indistinguishable from the paper
+MIN_INK_PIXELS = 4
+STROKE_PERCENTILE = 60  # the typical stroke's strength, among pixels that are ink: 1.0 after normalising
+LIGHT_SIDE = 96  # uneven light is detected on a copy this size: it varies slowly
+LIGHT_MIN_SIDE = 64  # px: smaller pictures are drawings or icons, not photos of paper
+UNEVEN_LIGHT = 16  # of 255: border brightness spread (10th to 90th percentile) that calls for flattening
+LIGHT_WINDOW = 0.2  # of the shorter side: wider than any stroke, narrower than a shadow
+INK_PERCENTILE = 99.5  # strokes cover more than 0.5% of a picture: their contrast, not a speck's
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
+
+
+def as_uint8(values: np.ndarray) -> np.ndarray:
+    """uint8 as is; floats in [0, 1] scaled to 0..255."""
+    if values.dtype == np.uint8:
+        return values
+    if np.issubdtype(values.dtype, np.floating):
+        return np.clip(np.round(values * 255.0), 0, 255).astype(np.uint8)
+    return np.clip(values, 0, 255).astype(np.uint8)
+
+
+def to_grey(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) or (H, W), uint8 or floats in [0, 1] -> (H, W) float32 luminance in [0, 1]."""
+    values = rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 1.0)
+    return values if values.ndim == 2 else _brightness(values[..., :3])
+
+
+def _brightness(values: np.ndarray) -> np.ndarray:
+    """Luminance along the last axis (3 channels) or their mean (1 channel)."""
+    values = np.asarray(values, dtype=np.float32)
+    return values @ LUMA if values.shape[-1] == 3 else values.mean(axis=-1)
+
+
+def border_pixels(values: np.ndarray, width: int = BORDER) -> np.ndarray:
+    """The pixels of the outer ``width`` rows and columns, as (N,) or (N, C)."""
+    width = max(1, min(width, min(values.shape[:2]) // 2))
+    rows = np.concatenate([values[:width], values[-width:]], axis=0).reshape(-1, *values.shape[2:])
+    cols = np.concatenate([values[:, :width], values[:, -width:]], axis=1).reshape(-1, *values.shape[2:])
+    return np.concatenate([rows, cols])
+
+
+def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+    """uint8 picture (+ alpha) -> float32 (H, W) ink in [0, 1]: paper 0, a typical stroke 1."""
+    rgb = rgb if rgb.ndim == 3 else rgb[..., np.newaxis]
+    if alpha is not None:
+        if np.median(border_pixels(alpha)) < 128:  # transparent background: what is opaque is ink
+            return normalize_ink(alpha)
+        opaque = border_pixels(rgb)[border_pixels(alpha) >= 128]
+        weight = alpha[..., np.newaxis].astype(np.float32) / 255.0  # holes in an opaque picture are paper
+        rgb = as_uint8((rgb * weight + np.median(opaque, axis=0) * (1 - weight)) / 255.0)
+    return normalize_ink(ink_from_colour(rgb))
+
+
+def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
+    """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel."""
+    paper = np.round(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
+    return _chebyshev(flatten_light(rgb, paper), paper)
+
+
+def _chebyshev(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """max over channels of |rgb - paper|, in uint8 without overflow (channel by channel: numpy reduces
+    a last axis of 3 slowly)."""
+    distance = np.zeros(rgb.shape[:2], dtype=np.uint8)
+    for channel in range(rgb.shape[2]):
+        values, level = rgb[..., channel], paper[channel]
+        np.maximum(distance, np.maximum(values, level) - np.minimum(values, level), out=distance)
+    return distance
+
+
+def flatten_light(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """``rgb`` as if evenly lit, when its border shows that light varies; else ``rgb`` itself.
+
+    The paper's brightness around each pixel comes from a half-size grey copy: a closing (dark ink) or
+    an opening (light ink) wider than any stroke, which follows a shadow's edge sharply, as a blur
+    would not. Dark ink: divided by it (shade scales ink and paper alike); light ink: subtracted.
+    """
+    if min(rgb.shape[:2]) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a shadow
+        return rgb
+    grey = _grey(rgb)
+    if not _uneven(grey):
+        return rgb
+    background, dark_ink = _paper_brightness(grey.reduce(2))
+    level = np.asarray(Image.fromarray(background).resize(grey.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    if dark_ink:
+        flat = rgb * (float(_brightness(paper)) / np.maximum(level, 1.0))[..., np.newaxis]
+    else:
+        flat = rgb + (float(_brightness(paper)) - level)[..., np.newaxis]
+    return np.clip(flat, 0, 255).astype(np.uint8)
+
+
+def _paper_brightness(half: Image.Image) -> tuple[np.ndarray, bool]:
+    """The paper's brightness under the strokes (uint8, like ``half``), and whether the ink is darker.
+
+    Polarity: strokes are the pixels farthest from a wide blur of the picture, on their side of it
+    (paper inside a loop or in a shadow is much nearer). Paper brightness alone cannot tell: a shaded
+    page is dark grey, and top-hats cannot either: the paper inside a 0 looks like a light stroke.
+    """
+    window = 2 * max(1, round(min(half.size) * LIGHT_WINDOW / 2)) + 1
+    blurred = half.filter(ImageFilter.BoxBlur(window // 2))
+    deviation = np.asarray(half, dtype=np.int16) - np.asarray(blurred, dtype=np.int16)
+    darkest, brightest = np.percentile(deviation, [100 - INK_PERCENTILE, INK_PERCENTILE])
+    dark_ink = bool(-darkest >= brightest)
+    # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
+    margin = window // 2 + 1
+    values = np.pad(np.asarray(half, dtype=np.int16), margin, mode="reflect", reflect_type="odd")
+    if dark_ink:  # a closing fills the dark strokes with the paper around them
+        values = min_filter(max_filter(values, window), window)
+    else:  # an opening removes the light ones
+        values = max_filter(min_filter(values, window), window)
+    return np.clip(values[margin:-margin, margin:-margin], 0, 255).astype(np.uint8), dark_ink
+
+
+def _grey(rgb: np.ndarray) -> Image.Image:
+    if rgb.shape[2] == 3:
+        return Image.fromarray(rgb, mode="RGB").convert("L")
+    return Image.fromarray(np.ascontiguousarray(rgb[..., 0]), mode="L")
+
+
+def _uneven(grey: Image.Image) -> bool:
+    """Whether the border's brightness spreads (10th to 90th percentile) more than paper does under even light."""
+    scale = min(1.0, LIGHT_SIDE / max(grey.size))
+    small = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
+    low, high = np.percentile(border_pixels(np.asarray(small)), [10, 90])
+    return bool(high - low >= UNEVEN_LIGHT)
+
+
+def normalize_ink(distance: np.ndarray) -> np.ndarray:
+    """uint8 distance from paper -> float32 ink: paper noise to 0, the typical stroke to 1, soft edges between."""
+    edge = border_pixels(distance).astype(np.float32)
+    paper = float(np.median(edge))
+    noise = 1.4826 * float(np.median(np.abs(edge - paper)))  # robust standard deviation of the paper
+    floor = paper + max(NOISE_SIGMAS * noise, MIN_FLOOR)
+    counts = np.bincount(distance.ravel(), minlength=256)
+    strokes = counts[int(floor) + 1 :]
+    if strokes.sum() < MIN_INK_PIXELS:
+        raise UnusableImage("no digit found: the image is blank or has too little contrast")
+    cumulative = np.cumsum(strokes)
+    full = int(floor) + 1 + int(np.searchsorted(cumulative, cumulative[-1] * STROKE_PERCENTILE / 100))
+    if full - paper < MIN_CONTRAST:
+        raise UnusableImage("no digit found: the image has too little contrast")
+    lookup = np.clip((np.arange(256, dtype=np.float32) - floor) / max(full - floor, 1.0), 0.0, 1.0)
+    return lookup[distance]

@@ -1,0 +1,86 @@
+"""Grey-level morphology in plain numpy: rank filters, stroke width, round growing and thinning.
+
+Pillow's MinFilter/MaxFilter cost O(size^2) per pixel and take 8-bit images only; these filters are
+separable and build a window of any size from log2(size) doublings, so a 61 px window costs about
+what a 3 px one does in Pillow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Reduce = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def max_filter(values: np.ndarray, size: int) -> np.ndarray:
+    """Maximum over a ``size`` x ``size`` window centred on each pixel (edges repeated); same shape."""
+    return _square(values, size, np.maximum)
+
+
+def min_filter(values: np.ndarray, size: int) -> np.ndarray:
+    """Minimum over a ``size`` x ``size`` window centred on each pixel (edges repeated); same shape."""
+    return _square(values, size, np.minimum)
+
+
+def _square(values: np.ndarray, size: int, reduce: Reduce) -> np.ndarray:
+    if size <= 1:
+        return values.copy()
+    return _running(_running(values, size, 0, reduce), size, 1, reduce)
+
+
+def _running(values: np.ndarray, size: int, axis: int, reduce: Reduce) -> np.ndarray:
+    """Sliding ``reduce`` of width ``size`` along ``axis``: windows doubled up to size, then two overlap."""
+    moved = np.moveaxis(values, axis, 0)
+    length = moved.shape[0]
+    before = (size - 1) // 2
+    padding = [(before, size - 1 - before)] + [(0, 0)] * (moved.ndim - 1)
+    window, span = np.pad(moved, padding, mode="edge"), 1
+    while span * 2 <= size:  # window[i] = reduce(padded[i : i + span])
+        window = reduce(window[:-span], window[span:])
+        span *= 2
+    result = reduce(window[:length], window[size - span : size - span + length])
+    return np.moveaxis(result, 0, axis)
+
+
+def grow(values: np.ndarray, pixels: int) -> np.ndarray:
+    """Widen strokes by ``pixels`` (in total, both sides), with a nearly round pen; the frame grows too."""
+    return _round_steps(np.pad(values, (pixels + 1) // 2), pixels, np.maximum)
+
+
+def thin(values: np.ndarray, pixels: int) -> np.ndarray:
+    """Narrow strokes by ``pixels`` (in total, both sides), with a nearly round pen."""
+    return _round_steps(values, pixels, np.minimum)
+
+
+def _round_steps(values: np.ndarray, pixels: int, reduce: Reduce) -> np.ndarray:
+    # A 3x3 square and a 3x3 cross, alternated, make an octagon: diagonal strokes grow like straight ones.
+    result = values
+    for step in range(pixels // 2):
+        result = _square(result, 3, reduce) if step % 2 else _cross(result, reduce)
+    if pixels % 2:
+        result = _square(result, 2, reduce)
+    return result
+
+
+def _cross(values: np.ndarray, reduce: Reduce) -> np.ndarray:
+    padded = np.pad(values, 1, mode="edge")
+    centre = padded[1:-1, 1:-1]
+    return reduce(reduce(reduce(centre, padded[:-2, 1:-1]), reduce(padded[2:, 1:-1], padded[1:-1, :-2])),
+                  padded[1:-1, 2:])
+
+
+def neighbour_count(mask: np.ndarray) -> np.ndarray:
+    """How many of the 3x3 pixels around (and including) each pixel are set (uint8)."""
+    padded = np.pad(mask.astype(np.uint8), 1)
+    rows = padded[:-2] + padded[1:-1] + padded[2:]
+    return rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]
+
+
+def stroke_width(ink: np.ndarray, *, level: float = 0.5) -> float:
+    """Mean stroke width in pixels: 2 x area / perimeter of the ink mask (a long thin shape's width)."""
+    mask = ink > level
+    padded = np.pad(mask, 1)
+    perimeter = np.count_nonzero(padded[1:] != padded[:-1]) + np.count_nonzero(padded[:, 1:] != padded[:, :-1])
+    return float(2 * np.count_nonzero(mask) / perimeter) if perimeter else 0.0

@@ -1,0 +1,76 @@
+"""POST /feedback: an image and its correct digit, stored for review and retraining."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BeforeValidator
+
+from handler.config import Settings
+from handler.decode import check_media_type, open_image
+from handler.deps import SettingsDep
+from handler.errors import UploadTooLarge
+from handler.feedback import FeedbackRecord, StoreUnavailable, get_feedback_store
+from handler.schemas import Digit, ErrorResponse, FeedbackReceipt
+
+router = APIRouter(tags=["feedback"])
+
+RETRY_AFTER_S = 5
+UNAVAILABLE = "feedback could not be stored right now and was not kept: please send it again in a few seconds"
+ERRORS = {
+    code: {"model": ErrorResponse, "description": description}
+    for code, description in {
+        400: "The file is not a decodable image, or the label is missing or not a digit.",
+        413: "The file or the image's pixel count is over the limit.",
+        415: "The file is not an image type the service reads.",
+        503: "The store did not confirm the write; nothing was kept. Retry after `Retry-After` seconds.",
+    }.items()
+}
+
+
+def _blank_as_none(value: object) -> object:
+    # An HTML form sends "" for "not predicted"; JavaScript's FormData.append(name, null) sends "null".
+    return None if value in ("", "null") else value
+
+
+LabelForm = Annotated[Digit, Form(description='The correct digit, "0".."9".')]
+PredictedForm = Annotated[
+    Digit | None, Form(description='The digit the service answered, "0".."9" (optional).'),
+    BeforeValidator(_blank_as_none),
+]
+
+
+def checked_image(data: bytes, content_type: str | None, settings: Settings) -> str:
+    """The same checks as /predict (type, bytes, pixels, decodable header); returns the image format."""
+    check_media_type(content_type)
+    if len(data) > settings.MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(f"the file has {len(data):,} bytes (limit {settings.MAX_UPLOAD_BYTES:,})")
+    return open_image(data, max_pixels=settings.MAX_IMAGE_PIXELS).format or ""
+
+
+@router.post("/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackReceipt, responses=ERRORS)
+async def feedback(
+    request: Request,
+    file: Annotated[UploadFile, File(description="The image the digit was read from.")],
+    label: LabelForm,
+    settings: SettingsDep,
+    predicted: PredictedForm = None,
+) -> FeedbackReceipt:
+    """Store an image with its correct digit (and the digit the service had answered)."""
+    data = await file.read()
+    record = FeedbackRecord.new(
+        image=data, label=label, predicted=predicted, content_type=file.content_type or "application/octet-stream",
+        image_format=checked_image(data, file.content_type, settings), prefix=settings.FEEDBACK_PREFIX,
+    )
+    try:
+        await run_in_threadpool(get_feedback_store(settings).save, record, data)
+    except StoreUnavailable as error:
+        logging.getLogger(settings.SERVICE_NAME).error("feedback not stored", extra={"fields": {"error": str(error)}})
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_S)}
+        ) from error
+    request.state.log.update(feedback_id=record.id, label=label, predicted=predicted)
+    return FeedbackReceipt(id=record.id, label=label, predicted=predicted, stored_at=record.stored_at)

@@ -1,0 +1,59 @@
+"""A contact sheet of real-picture readings: the picture as sent, the 28x28 the model saw, the answer."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageOps
+
+THUMB = 96
+TILE = (THUMB + 28 * 3 + 12, THUMB + 22)
+COLUMNS = 6
+CHECKER = 8  # transparent pixels show as a grey checkerboard, as image editors do
+
+
+def picture_thumbnail(data: bytes) -> Image.Image:
+    """The picture upright, 16-bit scaled, transparency on a checkerboard, within THUMB x THUMB."""
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    if image.mode in {"I;16", "I;16B", "I;16L", "I", "F"}:
+        values = np.asarray(image, dtype=np.float32)
+        image = Image.fromarray((values / max(1.0, float(values.max())) * 255).astype(np.uint8))
+    image = image.convert("RGBA")
+    image.thumbnail((THUMB, THUMB), Image.Resampling.BOX)
+    ys, xs = np.indices(image.size[::-1])
+    checker = np.where(((ys // CHECKER + xs // CHECKER) % 2)[..., None] == 0, 200, 150).astype(np.uint8)
+    background = Image.fromarray(np.repeat(checker, 3, axis=2)).convert("RGBA")
+    return Image.alpha_composite(background, image).convert("RGB")
+
+
+def tile(picture, model_input: np.ndarray | None, reading) -> Image.Image:
+    canvas = Image.new("RGB", TILE, "white")
+    canvas.paste(picture_thumbnail(picture.data), (0, 0))
+    if model_input is not None:
+        seen = Image.fromarray(np.round(model_input * 255).astype(np.uint8)).resize((84, 84), Image.Resampling.NEAREST)
+        canvas.paste(seen.convert("RGB"), (THUMB + 6, 0))
+    answer = str(reading.api) if reading.api >= 0 else "error"
+    colour = (0, 110, 0) if reading.api == reading.label else (190, 0, 0)
+    ImageDraw.Draw(canvas).text((2, THUMB + 4), f"#{reading.index} label {reading.label} -> {answer} "
+                                f"({reading.api_confidence:.2f}); original {reading.naive}", fill=colour)
+    return canvas
+
+
+def write_contact_sheet(path: Path, kept: list) -> None:
+    """One block per kind: its first examples, then its failures; ``kept`` is (picture, input, reading)."""
+    kinds = list(dict.fromkeys(picture.kind for picture, _, _ in kept))
+    rows: list[tuple[str, list]] = []
+    for kind in kinds:
+        items = [item for item in kept if item[0].kind == kind]
+        for start in range(0, len(items), COLUMNS):
+            rows.append((kind if start == 0 else "", items[start : start + COLUMNS]))
+    sheet = Image.new("RGB", (COLUMNS * (TILE[0] + 8) + 8, len(rows) * (TILE[1] + 22) + 8), "white")
+    draw = ImageDraw.Draw(sheet)
+    for row, (title, items) in enumerate(rows):
+        top = 8 + row * (TILE[1] + 22)
+        draw.text((8, top), title, fill="black")
+        for column, item in enumerate(items):
+            sheet.paste(tile(*item), (8 + column * (TILE[0] + 8), top + 16))
+    sheet.save(path, optimize=True)

@@ -1,0 +1,159 @@
+"""Bytes -> pixels: every error path of decode, and the file kinds people send (EXIF, 16-bit, CMYK...)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from handler.decode import WORK_SIDE, check_media_type, decode_image, draft_size
+from handler.errors import InvalidImage, UnsupportedMediaType, UploadTooLarge
+
+LIMIT = 40_000_000
+
+
+def encoded(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width`` x ``height`` and holds no pixels: what a bomb looks like up front."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
+def marked(size=(60, 40)) -> Image.Image:
+    """White picture with a black square in its top-left corner, to tell orientations apart."""
+    image = Image.new("RGB", size, "white")
+    image.paste((0, 0, 0), (0, 0, 12, 12))
+    return image
+
+
+def test_decode_image_empty_is_invalid():
+    with pytest.raises(InvalidImage, match="empty"):
+        decode_image(b"", max_pixels=LIMIT)
+
+
+def test_decode_image_not_an_image_is_invalid():
+    with pytest.raises(InvalidImage, match="not an image"):
+        decode_image(b"hello, this is text", max_pixels=LIMIT)
+
+
+def test_decode_image_truncated_png_is_invalid():
+    data = encoded(Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3)).astype(np.uint8)))
+    with pytest.raises(InvalidImage, match="cannot be decoded"):
+        decode_image(data[: len(data) // 2], max_pixels=LIMIT)
+
+
+@pytest.mark.parametrize("data", [b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", b"<?xml version='1.0'?><svg/>",
+                                  b"%PDF-1.7\n%...", b"  <svg viewBox='0 0 1 1'/>"])
+def test_decode_image_svg_and_pdf_are_unsupported(data):
+    with pytest.raises(UnsupportedMediaType) as error:
+        decode_image(data, max_pixels=LIMIT)
+    assert error.value.status_code == 415
+
+
+def test_decode_image_other_image_formats_are_unsupported():
+    with pytest.raises(UnsupportedMediaType, match="PPM"):
+        decode_image(encoded(marked(), "PPM"), max_pixels=LIMIT)
+
+
+def test_decode_image_too_many_pixels_is_refused_before_decoding():
+    with pytest.raises(UploadTooLarge, match="pixels"):
+        decode_image(png_header(5000, 4000), max_pixels=10_000_000)
+
+
+def test_decode_image_decompression_bomb_is_413():
+    with pytest.raises(UploadTooLarge) as error:
+        decode_image(png_header(30_000, 30_000), max_pixels=LIMIT)
+    assert error.value.status_code == 413
+
+
+def test_check_media_type_refuses_text():
+    with pytest.raises(UnsupportedMediaType, match="text/plain"):
+        check_media_type("text/plain; charset=utf-8")
+
+
+@pytest.mark.parametrize("media_type", ["image/png", "image/jpeg", "application/octet-stream", None, ""])
+def test_check_media_type_accepts_images_and_unlabelled_uploads(media_type):
+    check_media_type(media_type)
+
+
+def test_decode_image_answers_uint8_rgb():
+    image = decode_image(encoded(marked()), max_pixels=LIMIT)
+    assert image.rgb.dtype == np.uint8 and image.rgb.shape == (40, 60, 3)
+    assert image.alpha is None and image.format == "PNG" and image.original_size == (60, 40)
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_decode_image_turns_exif_rotated_photos_upright(orientation):
+    stored = marked().transpose({3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
+                                 8: Image.Transpose.ROTATE_270}[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    image = decode_image(encoded(stored, "JPEG", quality=95, exif=exif), max_pixels=LIMIT)
+    assert image.rgb.shape[:2] == (40, 60)
+    assert image.rgb[:8, :8].mean() < 40 and image.rgb[-8:, -8:].mean() > 215
+
+
+def test_decode_image_reduces_a_large_jpeg_to_the_work_side():
+    photo = Image.new("RGB", (3000, 2000), "white")
+    image = decode_image(encoded(photo, "JPEG"), max_pixels=LIMIT)
+    assert max(image.rgb.shape[:2]) == WORK_SIDE and image.original_size == (3000, 2000)
+
+
+def test_decode_image_without_work_side_keeps_every_pixel():
+    image = decode_image(encoded(Image.new("L", (900, 700), 255)), max_pixels=LIMIT, work_side=None)
+    assert image.rgb.shape == (700, 900, 3)
+
+
+def test_draft_size_asks_for_the_work_side_on_the_longest_side():
+    assert draft_size((4000, 3000), 640) == (640, 480)
+    assert draft_size((3000, 4000), 640) == (480, 640)
+
+
+def test_decode_image_keeps_real_transparency_as_alpha():
+    canvas = Image.new("RGBA", (50, 50), (0, 0, 0, 0))
+    canvas.paste((0, 0, 0, 255), (20, 10, 30, 40))
+    image = decode_image(encoded(canvas), max_pixels=LIMIT)
+    assert image.alpha is not None and image.alpha[0, 0] == 0 and image.alpha[25, 25] == 255
+
+
+def test_decode_image_drops_an_alpha_channel_that_is_all_opaque():
+    assert decode_image(encoded(marked().convert("RGBA")), max_pixels=LIMIT).alpha is None
+
+
+def test_decode_image_palette_with_transparent_index_has_alpha():
+    indexed = marked().quantize(colors=4)
+    image = decode_image(encoded(indexed, "GIF", transparency=indexed.getpixel((59, 39))), max_pixels=LIMIT)
+    assert image.alpha is not None and image.alpha[-1, -1] == 0 and image.alpha[0, 0] == 255
+
+
+def test_decode_image_scales_12_bit_values_in_a_16_bit_file_to_full_range():
+    values = np.zeros((20, 20), dtype=np.uint16)
+    values[5:15, 5:15] = 4095
+    image = decode_image(encoded(Image.fromarray(values)), max_pixels=LIMIT)
+    assert image.rgb[10, 10].tolist() == [255, 255, 255] and image.rgb[0, 0].tolist() == [0, 0, 0]
+
+
+def test_decode_image_converts_cmyk_to_rgb():
+    cmyk = Image.new("CMYK", (30, 30), (0, 0, 0, 0))  # no ink: white paper
+    cmyk.paste((0, 0, 0, 255), (10, 10, 20, 20))  # black ink
+    image = decode_image(encoded(cmyk, "JPEG", quality=95), max_pixels=LIMIT)
+    assert image.rgb[0, 0].min() > 230 and image.rgb[15, 15].max() < 30
+
+
+def test_decode_image_reads_the_first_frame_of_an_animation():
+    frames = [Image.new("L", (20, 20), 0), Image.new("L", (20, 20), 255)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    assert decode_image(buffer.getvalue(), max_pixels=LIMIT).rgb.max() == 0

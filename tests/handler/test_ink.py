@@ -1,0 +1,118 @@
+"""Finding the ink: alpha, colour distance from the paper, uneven light, normalisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from handler.errors import UnusableImage
+from handler.ink import as_uint8, find_ink, flatten_light, ink_from_colour, normalize_ink, to_grey
+
+PAPER, INK = (235, 230, 220), (30, 30, 40)
+
+
+def seven(size=(120, 160), paper=PAPER, ink=INK, width=6) -> np.ndarray:
+    """uint8 RGB: a 7 drawn with a ``width`` px pen on ``paper``."""
+    image = Image.new("RGB", size, paper)
+    w, h = size
+    ImageDraw.Draw(image).line([(w * 0.3, h * 0.3), (w * 0.7, h * 0.3), (w * 0.45, h * 0.75)], fill=ink, width=width)
+    return np.asarray(image)
+
+
+def stroke_mask(size=(120, 160), width=6) -> np.ndarray:
+    return seven(size, paper=(0, 0, 0), ink=(255, 255, 255), width=width)[..., 0] > 127
+
+
+def test_to_grey_weighs_channels_like_pillow():
+    rgb = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]], dtype=np.uint8)
+    expected = np.asarray(Image.fromarray(rgb).convert("L"), dtype=np.float32) / 255
+    assert np.allclose(to_grey(rgb), expected, atol=1 / 255)
+
+
+def test_as_uint8_scales_floats_and_keeps_uint8():
+    assert as_uint8(np.array([0.0, 0.5, 1.0])).tolist() == [0, 128, 255]
+    data = np.array([3, 200], dtype=np.uint8)
+    assert as_uint8(data) is data
+
+
+def test_find_ink_is_one_on_strokes_and_zero_on_paper():
+    ink = find_ink(seven())
+    mask = stroke_mask()
+    assert np.median(ink[mask]) == 1.0 and ink[~mask].max() < 0.5
+
+
+def test_find_ink_is_the_same_for_either_polarity():
+    dark_on_light, light_on_dark = find_ink(seven()), find_ink(255 - seven())
+    assert np.abs(dark_on_light - light_on_dark).mean() < 0.01
+
+
+def test_find_ink_reads_coloured_ink_of_the_paper_s_brightness():
+    red, green = (200, 60, 60), (70, 130, 50)  # nearly equal luminance: a grey conversion loses the digit
+    assert np.ptp(to_grey(np.array([[red, green]], dtype=np.uint8))) < 0.06
+    ink = find_ink(seven(paper=green, ink=red))
+    assert np.median(ink[stroke_mask()]) == 1.0 and ink[~stroke_mask()].max() < 0.5
+
+
+def test_find_ink_uses_alpha_when_the_background_is_transparent():
+    alpha = np.where(stroke_mask(), 255, 0).astype(np.uint8)
+    black = np.zeros((*alpha.shape, 3), dtype=np.uint8)  # canvas exports: black ink on (0, 0, 0, 0)
+    ink = find_ink(black, alpha)
+    assert np.array_equal(ink > 0.5, stroke_mask())
+
+
+def test_find_ink_treats_holes_in_an_opaque_picture_as_paper():
+    rgb = seven()
+    alpha = np.full(rgb.shape[:2], 255, dtype=np.uint8)
+    alpha[5:15, 5:15] = 0  # a transparent hole whose pixels are black
+    rgb = rgb.copy()
+    rgb[5:15, 5:15] = 0
+    ink = find_ink(rgb, alpha)
+    assert ink[5:15, 5:15].max() == 0.0
+
+
+def test_flatten_light_leaves_evenly_lit_paper_alone():
+    rgb = seven()
+    assert flatten_light(rgb, np.array(PAPER, dtype=np.uint8)) is rgb
+
+
+def test_flatten_light_evens_out_a_gradient():
+    rgb = np.full((300, 400, 3), PAPER, dtype=np.float32) * np.linspace(0.5, 1.0, 400)[np.newaxis, :, np.newaxis]
+    flat = flatten_light(rgb.astype(np.uint8), np.array(PAPER, dtype=np.uint8))
+    assert np.abs(flat.astype(np.float32) - PAPER).max() <= 3
+
+
+def test_find_ink_reads_strokes_in_a_deep_shadow_as_strongly_as_in_light():
+    rgb = seven(size=(400, 300), width=10).astype(np.float32)
+    rgb[:, :200] *= 0.35  # a shadow over the left half of the page, digit included
+    ink = find_ink(rgb.astype(np.uint8))
+    mask = stroke_mask(size=(400, 300), width=10)
+    shaded, lit = mask.copy(), mask.copy()
+    shaded[:, 190:], lit[:, :210] = False, False
+    assert np.median(ink[shaded]) > 0.9 and np.median(ink[lit]) > 0.9
+    assert (ink[~mask] > 0.5).mean() < 0.01  # the shadow itself is not ink
+
+
+def test_ink_from_colour_is_the_largest_channel_difference():
+    rgb = np.full((20, 20, 3), 200, dtype=np.uint8)
+    rgb[10, 10] = (200, 90, 170)
+    assert ink_from_colour(rgb)[10, 10] == 110 and ink_from_colour(rgb)[0, 0] == 0
+
+
+def test_normalize_ink_blank_raises():
+    with pytest.raises(UnusableImage, match="no digit"):
+        normalize_ink(np.zeros((50, 50), dtype=np.uint8))
+
+
+def test_normalize_ink_too_little_contrast_raises():
+    faint = np.zeros((50, 50), dtype=np.uint8)
+    faint[20:30, 20:30] = 15  # 6% of full scale: paper noise, not a digit
+    with pytest.raises(UnusableImage):
+        normalize_ink(faint)
+
+
+def test_normalize_ink_ignores_paper_noise():
+    noise = np.random.default_rng(0).normal(20, 4, (80, 80)).clip(0, 255).astype(np.uint8)
+    noise[30:50, 38:42] = 200
+    ink = normalize_ink(noise)
+    assert (ink[:25] == 0).mean() > 0.99 and ink[30:50, 38:42].min() == 1.0

@@ -1,0 +1,83 @@
+"""Rank filters, stroke width and round growing/thinning, on tiny arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+
+from handler.morphology import grow, max_filter, min_filter, neighbour_count, stroke_width, thin
+
+
+def reference_filter(values: np.ndarray, size: int, reduce) -> np.ndarray:
+    """Brute force: every window of the edge-padded array, reduced."""
+    before = (size - 1) // 2
+    padded = np.pad(values, [(before, size - 1 - before)] * 2, mode="edge")
+    return reduce(sliding_window_view(padded, (size, size)), axis=(2, 3))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 8, 13])
+def test_max_filter_matches_brute_force(size):
+    values = np.random.default_rng(size).integers(0, 256, (17, 23)).astype(np.uint8)
+    assert np.array_equal(max_filter(values, size), reference_filter(values, size, np.max))
+
+
+@pytest.mark.parametrize("size", [2, 3, 7, 16])
+def test_min_filter_matches_brute_force(size):
+    values = np.random.default_rng(size).random((19, 11)).astype(np.float32)
+    assert np.array_equal(min_filter(values, size), reference_filter(values, size, np.min))
+
+
+def test_max_filter_works_per_channel():
+    values = np.random.default_rng(0).integers(0, 256, (9, 12, 3)).astype(np.uint8)
+    expected = np.stack([max_filter(values[..., c], 5) for c in range(3)], axis=-1)
+    assert np.array_equal(max_filter(values, 5), expected)
+
+
+def test_stroke_width_of_a_long_bar_is_its_width():
+    bar = np.zeros((40, 300), dtype=np.float32)
+    bar[10:16, 20:280] = 1.0
+    assert stroke_width(bar) == pytest.approx(6.0, rel=0.05)
+
+
+def test_stroke_width_of_nothing_is_zero():
+    assert stroke_width(np.zeros((5, 5))) == 0.0
+
+
+@pytest.mark.parametrize("pixels", [2, 5, 8])
+def test_grow_widens_a_line_by_pixels(pixels):
+    line = np.zeros((30, 200), dtype=np.float32)
+    line[15, 10:190] = 1.0
+    assert stroke_width(grow(line, pixels)) == pytest.approx(1 + pixels, rel=0.1)
+
+
+def test_grow_pads_so_edge_strokes_are_not_cut():
+    line = np.zeros((10, 50), dtype=np.float32)
+    line[0, :] = 1.0
+    grown = grow(line, 4)
+    assert grown.shape == (14, 54)
+    assert np.count_nonzero(grown[:, 25]) == 5
+
+
+def test_grow_is_round_on_diagonals():
+    dot = np.zeros((21, 21), dtype=np.float32)
+    dot[10, 10] = 1.0
+    disc = grow(dot, 8)
+    rows, cols = np.nonzero(disc)
+    centre = np.array(disc.shape) // 2
+    reach = np.hypot(rows - centre[0], cols - centre[1])
+    assert reach.max() < 4 * np.sqrt(2) - 0.5  # a square would reach its corners at 4 * sqrt(2)
+
+
+@pytest.mark.parametrize("pixels", [2, 4])
+def test_thin_narrows_a_bar_by_pixels(pixels):
+    bar = np.zeros((40, 300), dtype=np.float32)
+    bar[10:22, 20:280] = 1.0
+    assert stroke_width(thin(bar, pixels)) == pytest.approx(12 - pixels, rel=0.1)
+
+
+def test_neighbour_count_counts_the_3x3_block():
+    mask = np.zeros((5, 5), dtype=bool)
+    mask[1, 1] = mask[1, 2] = mask[4, 4] = True
+    counts = neighbour_count(mask)
+    assert counts[1, 1] == 2 and counts[4, 4] == 1 and counts[2, 2] == 2 and counts[0, 4] == 0

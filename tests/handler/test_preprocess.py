@@ -1,0 +1,200 @@
+"""Each preprocessing step on tiny synthetic arrays: the 28x28 MNIST-like input the model reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from handler.errors import UnusableImage
+from handler.morphology import stroke_width
+from handler.preprocess import (
+    BOX_SIZE, MNIST_SIZE, center_by_mass, clear_border, fit_to_box, ink_bounding_box, preprocess_auto,
+    preprocess_mnist,
+)
+
+
+def drawing(size=(200, 200), box=(60, 40, 140, 160), width=8, ink=(20, 20, 20), paper=(240, 240, 240)) -> np.ndarray:
+    """uint8 RGB: a 4-like figure drawn inside ``box`` (left, top, right, bottom) with a ``width`` px pen."""
+    image = Image.new("RGB", size, paper)
+    left, top, right, bottom = box
+    w, h = right - left, bottom - top
+    draw = ImageDraw.Draw(image)
+    draw.line([(left + 0.6 * w, top), (left, top + 0.65 * h), (right, top + 0.65 * h)], fill=ink, width=width)
+    draw.line([(left + 0.7 * w, top + 0.3 * h), (left + 0.7 * w, bottom)], fill=ink, width=width)
+    return np.asarray(image)
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    rows, cols = np.indices(image.shape)
+    return float((rows * image).sum() / image.sum()), float((cols * image).sum() / image.sum())
+
+
+def extent(image: np.ndarray, level: float = 0.1) -> tuple[int, int]:
+    rows, cols = np.flatnonzero((image > level).any(axis=1)), np.flatnonzero((image > level).any(axis=0))
+    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
+
+
+def test_preprocess_auto_answers_28x28_floats_in_0_1():
+    result = preprocess_auto(drawing())
+    assert result.shape == (MNIST_SIZE, MNIST_SIZE) and result.dtype == np.float32
+    assert result.min() == 0.0 and result.max() == pytest.approx(1.0, abs=0.02)
+
+
+def test_preprocess_auto_blank_raises_unusable_image():
+    with pytest.raises(UnusableImage, match="no digit"):
+        preprocess_auto(np.full((64, 64, 3), 255, dtype=np.uint8))
+
+
+def test_preprocess_auto_centres_an_off_centre_digit_by_mass_at_14_14():
+    corner = drawing(size=(600, 400), box=(20, 300, 80, 380), width=5)
+    row, col = centre_of_mass(preprocess_auto(corner))
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+
+
+def test_preprocess_auto_fits_the_digit_in_the_20x20_box():
+    assert max(extent(preprocess_auto(drawing()))) == BOX_SIZE
+
+
+def test_preprocess_auto_reads_white_on_black_as_black_on_white():
+    dark_on_light, light_on_dark = preprocess_auto(drawing()), preprocess_auto(255 - drawing())
+    assert np.abs(dark_on_light - light_on_dark).max() < 0.05
+
+
+def test_preprocess_auto_reads_a_transparent_canvas_like_ink_on_paper():
+    mask = drawing(ink=(255, 255, 255), paper=(0, 0, 0))[..., 0]
+    canvas = preprocess_auto(np.zeros((*mask.shape, 3), dtype=np.uint8), alpha=mask)
+    assert np.abs(canvas - preprocess_auto(drawing())).max() < 0.05
+
+
+def test_preprocess_auto_takes_floats_like_uint8():
+    pixels = drawing()
+    assert np.abs(preprocess_auto(pixels / 255.0) - preprocess_auto(pixels)).max() < 1e-6
+
+
+def test_preprocess_auto_takes_greyscale_arrays():
+    grey = drawing()[..., 0]
+    assert np.abs(preprocess_auto(grey) - preprocess_auto(drawing())).max() < 0.05
+
+
+def test_preprocess_auto_keeps_one_pixel_strokes():
+    thin = drawing(size=(800, 800), box=(200, 150, 600, 650), width=1)
+    result = preprocess_auto(thin)
+    assert result.max() == pytest.approx(1.0, abs=0.02)
+    assert 1.5 <= stroke_width(result) <= 3.0  # MNIST's pen, not a faint hairline
+
+
+def test_preprocess_auto_ignores_a_far_speck():
+    clean = drawing(size=(400, 400), box=(160, 140, 240, 260))
+    specked = clean.copy()
+    specked[20:23, 370:373] = 0  # a 3x3 speck of dust, far from the digit
+    assert np.abs(preprocess_auto(specked) - preprocess_auto(clean)).max() < 0.05
+
+
+def test_preprocess_mnist_keeps_the_28x28_image_as_given():
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[3:9, 2:5] = 255  # deliberately off-centre: strict mode does not move it
+    result = preprocess_mnist(np.stack([image] * 3, axis=-1))
+    assert np.array_equal(result, image / np.float32(255))
+
+
+def test_preprocess_mnist_other_size_raises_with_the_size():
+    with pytest.raises(UnusableImage, match="28x28.*got 30x20"):
+        preprocess_mnist(np.zeros((20, 30, 3), dtype=np.uint8))
+
+
+def test_ink_bounding_box_ignores_an_isolated_speck():
+    ink = np.zeros((100, 100), dtype=np.float32)
+    ink[40:60, 45:50] = 1.0
+    ink[5:7, 90:92] = 1.0
+    assert ink_bounding_box(ink) == (40, 60, 45, 50)
+
+
+def test_ink_bounding_box_keeps_a_detached_part_of_the_digit():
+    ink = np.zeros((100, 100), dtype=np.float32)
+    ink[30:34, 40:60] = 1.0  # a 5's top bar, lifted off the page
+    ink[38:70, 40:44] = 1.0
+    assert ink_bounding_box(ink) == (30, 70, 40, 60)
+
+
+def test_ink_bounding_box_drops_clutter_far_from_the_digit():
+    ink = np.zeros((200, 200), dtype=np.float32)
+    ink[60:120, 90:96] = 1.0
+    ink[150:200, 0:3] = 1.0  # the edge of the page or a ruler line, far away
+    assert ink_bounding_box(ink) == (60, 120, 90, 96)
+
+
+def test_ink_bounding_box_ignores_the_table_past_the_paper_s_edge():
+    ink = np.zeros((300, 400), dtype=np.float32)
+    ink[100:200, 190:200] = 1.0
+    ink[:, :40] = 1.0  # the dark table along the left edge, much heavier than the digit
+    assert ink_bounding_box(ink) == (100, 200, 190, 200)
+
+
+def test_clear_border_removes_ink_connected_to_the_edge():
+    mask = np.zeros((300, 400), dtype=bool)
+    mask[100:200, 190:200] = True
+    mask[250, 60:400] = True  # a slanted ruler line would do too: it only has to reach the edge
+    mask[240:251, 60] = True
+    cleared = clear_border(mask)
+    assert cleared[100:200, 190:200].all() and not cleared[240:].any()
+
+
+def test_clear_border_keeps_a_digit_that_touches_the_edge():
+    mask = np.zeros((60, 40), dtype=bool)
+    mask[:, 18:22] = True  # a tightly cropped 1, top to bottom
+    assert np.array_equal(clear_border(mask), mask)
+
+
+def test_ink_bounding_box_blank_raises():
+    with pytest.raises(UnusableImage):
+        ink_bounding_box(np.zeros((10, 10), dtype=np.float32))
+
+
+def test_fit_to_box_keeps_the_aspect_of_a_wide_digit():
+    wide = np.zeros((40, 100), dtype=np.float32)
+    wide[:4], wide[-4:], wide[:, :4], wide[:, -4:] = 1.0, 1.0, 1.0, 1.0  # a hollow 100x40 box
+    height, width = fit_to_box(wide).shape
+    assert width == BOX_SIZE and height == pytest.approx(BOX_SIZE * 0.4, abs=1)
+
+
+def test_fit_to_box_keeps_the_aspect_of_a_tall_digit():
+    tall = np.zeros((100, 30), dtype=np.float32)
+    tall[:, 13:17] = 1.0
+    tall[:4] = 1.0
+    height, width = fit_to_box(tall).shape
+    assert height == BOX_SIZE and width == pytest.approx(BOX_SIZE * 0.3, abs=1)
+
+
+def test_fit_to_box_thickens_hairlines_to_mnist_width():
+    ring = np.zeros((300, 200), dtype=np.float32)
+    ImageDraw.Draw(image := Image.fromarray(ring, mode="F")).ellipse([2, 2, 197, 297], outline=1.0, width=1)
+    fitted = fit_to_box(np.asarray(image))
+    assert 1.5 <= stroke_width(fitted) <= 3.0
+
+
+def test_fit_to_box_thins_marker_strokes_to_mnist_width():
+    ring = Image.new("F", (200, 300), 0.0)
+    ImageDraw.Draw(ring).ellipse([2, 2, 197, 297], outline=1.0, width=60)
+    fitted = fit_to_box(np.asarray(ring))
+    assert 1.5 <= stroke_width(fitted) <= 3.2
+    assert fitted[fitted.shape[0] // 2, fitted.shape[1] // 2] == 0.0  # the 0 keeps its hole
+
+
+def test_center_by_mass_puts_the_mass_at_14_14():
+    digit = np.full((20, 12), 0.3, dtype=np.float32)
+    digit[:10, :] = 1.0  # top-heavy: the box's centre and the mass's differ
+    row, col = centre_of_mass(center_by_mass(digit))
+    assert abs(row - 14) <= 0.5 and abs(col - 14) <= 0.5
+
+
+def test_center_by_mass_keeps_a_lopsided_digit_inside_the_field():
+    digit = np.zeros((20, 12), dtype=np.float32)
+    digit[:2, :] = 1.0  # all the mass at the top: centring it would push the digit out
+    field = center_by_mass(digit)
+    assert field.sum() == pytest.approx(digit.sum())
+
+
+def test_center_by_mass_too_large_raises():
+    with pytest.raises(ValueError, match="does not fit"):
+        center_by_mass(np.ones((30, 10), dtype=np.float32))

@@ -1,0 +1,86 @@
+"""Fixtures for the serverless tooling: a running emulator on a free 127.0.0.1 port, the model to ship."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO_ROOT, SHIPPED_MODEL
+
+START_LIMIT_S = 20.0
+
+
+def model_file() -> Path:
+    """The model the build ships: the committed one, or MODEL_PATH where a developer points elsewhere."""
+    return Path(os.environ.get("MODEL_PATH") or SHIPPED_MODEL)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RunningEmulator:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+
+def start_emulator(log_path: Path, *arguments: str) -> RunningEmulator:
+    """Start ``python -m infra.emulator`` and wait until it accepts connections (bounded)."""
+    port = free_port()
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.emulator", "--host", "127.0.0.1", "--port", str(port), *arguments],
+        cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + START_LIMIT_S
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return RunningEmulator(f"http://127.0.0.1:{port}", process, log_path)
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the emulator did not start:\n{log_path.read_text()}")
+
+
+def stop_emulator(emulator: RunningEmulator) -> None:
+    emulator.process.terminate()
+    try:
+        emulator.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        emulator.process.kill()
+        emulator.process.wait()
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """The real template.yaml served by the emulator, feedback kept in a temporary folder."""
+    folder = tmp_path_factory.mktemp("emulator")
+    running = start_emulator(folder / "emulator.log", "--env", f"FEEDBACK_DIR={folder / 'feedback'}",
+                             f"MODEL_PATH={model_file()}")
+    yield running
+    stop_emulator(running)
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=30.0) as client:
+        yield client

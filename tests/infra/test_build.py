@@ -1,0 +1,164 @@
+"""The Lambda package `sam build` makes (Makefile build-DigitFunction -> infra/build.py), checked from
+a clean python3.13 process that sees only the standard library and the package, as Lambda does."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from infra.events import http_api_event, multipart_body
+from infra.package_report import MAX_UNZIPPED_BYTES, RUNTIME_LIMITS, check_package
+from tests.conftest import MNIST_PATH, REPO_ROOT, SAMPLES
+from tests.infra.conftest import model_file
+from tests.utils import encode_image
+
+pytestmark = pytest.mark.slow
+
+SAM = REPO_ROOT / ".venv-sam" / "bin" / "sam"
+PROBE = Path(__file__).with_name("clean_process_probe.py")
+SAMPLE_FILES = sorted((SAMPLES / "any-image").iterdir()) + sorted((SAMPLES / "mnist-28x28").iterdir())
+# Every format decode.py accepts, written by Pillow here, read by the package's own Pillow there.
+FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "BMP": "image/bmp",
+           "WEBP": "image/webp", "TIFF": "image/tiff"}
+MEDIA_TYPES = {".png": "image/png", ".jpeg": "image/jpeg", ".jpg": "image/jpeg"}
+
+
+@dataclass
+class Built:
+    root: Path
+    files_before_run: set[str]
+    files_after_run: set[str]
+    answers: list[dict[str, Any]]
+    outside: list[str]
+    report: str
+
+
+def events(fixture_images: dict[str, tuple[bytes, str]]) -> list[dict[str, Any]]:
+    """health, docs, openapi.json, one feedback, then one /predict per image (in ``fixture_images`` order)."""
+    found = [http_api_event("GET", "/health"), http_api_event("GET", "/docs"), http_api_event("GET", "/openapi.json")]
+    body, content_type = multipart_body([("file", "d.png", fixture_images["PNG"][0], "image/png")], {"label": "3"})
+    found.append(http_api_event("POST", "/feedback", body=body, headers={"content-type": content_type}))
+    for name, (data, media_type) in fixture_images.items():
+        body, content_type = multipart_body([("file", name, data, media_type)])
+        found.append(http_api_event("POST", "/predict", body=body, headers={"content-type": content_type}))
+    return found
+
+
+def images() -> dict[str, tuple[bytes, str]]:
+    with np.load(MNIST_PATH) as data:
+        digit = 255 - data["x_train"][0]  # black ink on white, as a person draws it
+    found = {fmt: (encode_image(np.kron(digit, np.ones((4, 4), np.uint8)), fmt), media) for fmt, media in FORMATS.items()}
+    found |= {p.name: (p.read_bytes(), MEDIA_TYPES[p.suffix]) for p in SAMPLE_FILES}
+    return found
+
+
+def listing(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def decoded(response: dict[str, Any]) -> Any:
+    body = response.get("body") or ""
+    body = base64.b64decode(body).decode() if response.get("isBase64Encoded") else body
+    return json.loads(body) if "json" in (response.get("headers") or {}).get("content-type", "") else body
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    if not SAM.exists():
+        pytest.fail("the SAM CLI is missing: `make sam-venv` (make test creates it)")
+    folder = tmp_path_factory.mktemp("sam-build")
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "ARCH": "x86_64", "MODEL": str(model_file())}
+    subprocess.run([str(SAM), "build", "--build-dir", str(folder / "build"), "--template", str(REPO_ROOT / "template.yaml")],
+                   cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=600)
+    root = folder / "build" / "DigitFunction"
+    (folder / "events.json").write_text(json.dumps(events(images())))
+    before = listing(root)
+    clean_env = {"PATH": "/usr/bin:/bin", "FEEDBACK_DIR": str(folder / "feedback")}
+    subprocess.run([sys.executable, "-I", "-S", str(PROBE), str(root), str(folder / "events.json"),
+                    str(folder / "answers.json")], env=clean_env, check=True, capture_output=True, timeout=300)
+    result = json.loads((folder / "answers.json").read_text())
+    return Built(root, before, listing(root), result["responses"], result["outside"],
+                 (REPO_ROOT / "build" / "package-report.md").read_text())
+
+
+@pytest.fixture(scope="session")
+def dev_answers() -> list[dict[str, Any]]:
+    """The same events answered by the app in this virtualenv (the reference for the package)."""
+    from handler.lambda_function import lambda_handler
+    from infra.events import LambdaContext
+
+    return [lambda_handler(event, LambdaContext()) for event in events(images())]
+
+
+def test_build_under_size_limit(built: Built) -> None:
+    check = check_package(built.root)
+    assert check.total_unzipped <= MAX_UNZIPPED_BYTES
+
+
+def test_build_libraries_need_runtime_glibc_at_most(built: Built) -> None:
+    check = check_package(built.root)
+    assert check.needs  # the check read the libraries
+    assert check.newest("GLIBC") <= RUNTIME_LIMITS["GLIBC"] == (2, 34)
+    assert check.newest("GLIBCXX") <= RUNTIME_LIMITS["GLIBCXX"]
+    assert check.problems == []
+
+
+def test_build_modules_precompiled_unchecked_hash(built: Built) -> None:
+    sources = list(built.root.rglob("*.py"))
+    caches = [p.parent / "__pycache__" / f"{p.stem}.cpython-313.pyc" for p in sources]
+    flags = {int.from_bytes(c.read_bytes()[4:8], "little") for c in caches}
+    assert len(sources) > 100
+    assert flags == {0b01}  # hash-based, source never checked: Lambda's read-only code is trusted as is
+
+
+def test_build_ships_no_tests_caches_or_training_code(built: Built) -> None:
+    names = built.files_before_run
+    assert not [n for n in names if "/tests/" in f"/{n}/" or n.endswith((".pyi", ".h", ".pxd"))]
+    assert not [n for n in names if n.startswith(("model/", "infra/", "tests/", "bin/")) and n.endswith(".py")]
+    assert "model/artifacts/mnist_cnn.tflite" in names
+    assert not [n for n in names if n.split("/")[0] in {"tensorflow", "keras", "boto3", "botocore", "google"}]
+
+
+def test_build_drops_unused_litert_parts(built: Built) -> None:
+    litert = {n.split("/")[1] for n in built.files_before_run if n.startswith("ai_edge_litert/")}
+    assert "libLiteRt.so" in litert and "interpreter.py" in litert
+    assert not litert & {"libLiteRtWebGpuAccelerator.so", "tools", "vendors", "aot"}
+
+
+def test_build_answers_events_from_clean_process(built: Built) -> None:
+    health, docs, openapi, feedback = built.answers[:4]
+    assert [r["statusCode"] for r in (health, docs, openapi, feedback)] == [200, 200, 200, 201]
+    assert decoded(health)["model_loaded"] is True
+    assert "swagger-ui" in decoded(docs)
+    assert "/feedback" in decoded(openapi)["paths"]
+
+
+def test_build_reads_every_format_like_dev(built: Built, dev_answers: list[dict[str, Any]]) -> None:
+    names = list(images())
+    package = {name: decoded(r) for name, r in zip(names, built.answers[4:], strict=True)}
+    dev = {name: decoded(r) for name, r in zip(names, dev_answers[4:], strict=True)}
+    assert [r["statusCode"] for r in built.answers[4:]] == [r["statusCode"] for r in dev_answers[4:]]
+    assert {n: a.get("digit") for n, a in package.items()} == {n: a.get("digit") for n, a in dev.items()}
+    assert all(r["statusCode"] == 200 for r in built.answers[4:4 + len(FORMATS)])
+
+
+def test_build_loads_nothing_from_outside(built: Built) -> None:
+    assert built.outside == []
+
+
+def test_build_run_writes_no_bytecode(built: Built) -> None:
+    assert built.files_after_run == built.files_before_run
+
+
+def test_build_report_has_sizes_and_glibc(built: Built) -> None:
+    assert "| numpy |" in built.report and "| ai-edge-litert |" in built.report
+    assert "zipped" in built.report and "GLIBC_2." in built.report
