@@ -29,6 +29,9 @@ WARM_BUDGETS = {
 MODEL_BUDGET = Budget(samples=2000, seconds=2.0, warmup=20)
 MODEL_BATCHES = (1, 32)
 MODEL_LOADS = 5
+PROFILED = ("jpeg_1mp_auto", "jpeg_12mp_auto")  # where the time goes, for the requests that take time
+PROFILE_CALLS = 30
+PROFILE_ROWS = 12
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,6 +76,36 @@ def measure_scenario(handler: Any, folder: Path, scenario: Scenario, budget: Bud
         "request_bytes": len(template["body"]) * 3 // 4,  # base64 in the event; bytes on the wire
         "digits": digits, "labels": scenario.labels, "correct": digits == scenario.labels,
     }
+
+
+def where_time_goes(folder: Path, scenario: Scenario, calls: int) -> dict[str, Any]:
+    """Where a request's image work goes: ``service.model_input_for`` (decode + preprocess) timed, then
+    profiled; ms per call in each of the service's functions, cumulative (a caller includes its callees).
+    Profiled outside the event loop: cProfile misattributes time across coroutine switches."""
+    import cProfile
+    import pstats
+
+    from handler.config import get_settings
+    from handler.service import model_input_for
+
+    [data] = upload_bytes(folder, scenario)
+    settings = get_settings()
+
+    def call() -> None:
+        model_input_for(data, scenario.content_type, scenario.mode, settings)  # type: ignore[arg-type]
+
+    timings = time_calls(call, Budget(samples=calls, seconds=5.0))
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(calls):
+        call()
+    profile.disable()
+    rows = [(cumulative * 1000 / calls, f"{Path(file).parent.name}/{Path(file).name}:{line} {name}")
+            for (file, line, name), (_, _, _, cumulative, _) in pstats.Stats(profile).stats.items()  # type: ignore[attr-defined]
+            if Path(file).parent.name == "handler" and name != "call"]
+    rows.sort(reverse=True)
+    return {"calls": calls, "model_input_for": summarize(timings),
+            "functions": [{"function": name, "ms": round(ms, 3)} for ms, name in rows[:PROFILE_ROWS]]}
 
 
 def batch_of(images: np.ndarray, size: int) -> np.ndarray:
@@ -137,6 +170,8 @@ def main(argv: list[str] | None = None) -> None:
             for s in scenarios}
     peak_rss = peak_rss_mib()  # before the extra models load
     maps = mapped_files()
+    calls = max(3, round(PROFILE_CALLS * args.scale))
+    profiles = {s.name: where_time_goes(args.inputs, s, calls) for s in scenarios if s.name in PROFILED}
     from PIL import Image
 
     batch = next(s for s in scenarios if len(s.files) > 1)
@@ -146,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
                 for p in sorted(args.models.glob("mnist_cnn_*.tflite"))}
     shipped = Path(get_settings().MODEL_PATH)
     result = {
-        "warm": warm, "peak_rss_mib": peak_rss, "mapped_files": maps,
+        "warm": warm, "peak_rss_mib": peak_rss, "mapped_files": maps, "profiles": profiles,
         "model_only": variants, "shipped_model": str(shipped), "model_load_s": measure_model_load(shipped),
     }
     args.out.write_text(json.dumps(result, indent=1))

@@ -9,18 +9,15 @@ MISSED_NOTES = {
     "warm_p50_png28": "Tried: async FastAPI dependencies (no worker-thread start per request under Mangum, "
                       "~0.5 ms a request). What is left is mostly the model's invoke (see Model only): the int8 "
                       "variant is the next step if its accuracy holds.",
-    "warm_p50_jpeg_1mp": "Tried: the hot-path fixes above (about 0.5 ms a request: not this gap). The time is image "
-                         "work in `handler/decode.py` and `handler/preprocess.py` (another helper's files, not "
-                         "changed by the benchmark). Proposals as of 2026-11-25: a working side <= 576 px so "
-                         "Pillow's `draft` decodes a 1152x864 JPEG at 1/2 scale (at 640 it decodes in full); the "
-                         "ink distance in float32 (a float64 paper colour promotes the whole map); fewer full-size "
-                         "passes (the 3x3 opening for the bounding box, the background estimate) or a smaller "
-                         "working image (the digit ends up 20x20).",
+    "warm_p50_jpeg_1mp": "Tried: async FastAPI dependencies (~0.5 ms a request; the web and Lambda layers now "
+                         "take about 1 ms of a photo request, base64 and multipart included). The rest is image "
+                         "work in `handler/decode.py`, `ink.py` and `preprocess.py` (another helper's files, not "
+                         "changed by the benchmark): 'Where a photo's time goes' below names the functions to "
+                         "work on.",
     "speedup_vs_baseline": "The smallest ratio is a photo, whose time is image work, not the model (the model "
                            "alone and the 28x28 request are far past 30x): the baseline only resizes, which is "
-                           "why it misreads those photos (see 'read right'). The decode/preprocess proposals "
-                           "above are what would raise it; 30x on a photo would mean a few ms for the whole "
-                           "decode + preprocess.",
+                           "why it misreads those photos (see 'read right'). 30x on a photo would mean a few ms "
+                           "for the whole decode + preprocess (see 'Where a photo's time goes').",
     "cold_start": "Applied in handler/__init__.py: one OpenBLAS thread and no pydantic plugin scan (each a few "
                   "ms on an idle machine, more under CPU contention; the experiment row shows numpy's old "
                   "thread default). The big lever is shipping `.pyc` files: from a build folder the experiment "
@@ -110,6 +107,22 @@ def model_table(report: dict[str, Any]) -> list[str]:
                          f"{ms(r['interpreter']['p50_ms'])} | {ms(r['classifier']['p50_ms'])} | "
                          f"{ms(base[batch]['p50_ms'])} | {times(r.get('speedup_p50'))} |")
     return [*lines, ""]
+
+
+def profile_tables(report: dict[str, Any]) -> list[str]:
+    lines = ["## Where a photo's time goes", "",
+             "`service.model_input_for` (decode + preprocess) timed alone; the rest of a request is the model "
+             "(see above) and the web + Lambda layers (Mangum, base64, multipart, FastAPI, the log line). "
+             "Then profiled: cumulative ms per call in the service's functions (a caller includes its "
+             "callees; the profiler adds overhead).", ""]
+    for name, profile in report.get("profiles", {}).items():
+        request, work = report["warm"][name]["ours"]["p50_ms"], profile["model_input_for"]["p50_ms"]
+        lines += [f"{report['warm'][name]['title']}: request p50 {ms(request)} ms, of which decode + preprocess "
+                  f"{ms(work)} ms and everything else {ms(max(0.0, request - work))} ms.", "",
+                  "| function (profiled) | ms per call |", "| --- | --- |"]
+        lines += [f"| `{row['function']}` | {ms(row['ms'])} |" for row in profile["functions"]]
+        lines.append("")
+    return lines
 
 
 def cold_tables(report: dict[str, Any]) -> list[str]:
@@ -208,6 +221,6 @@ METHOD = """## Method
 
 def render(report: dict[str, Any], chart: str) -> str:
     sections = [header(report), targets_table(report), [f"![latency, cold start and cost]({chart})", ""],
-                warm_table(report), model_table(report), cold_tables(report), package_tables(report),
+                warm_table(report), model_table(report), profile_tables(report), cold_tables(report), package_tables(report),
                 cost_tables(report), [METHOD]]
     return "\n".join(line for section in sections for line in section)

@@ -104,7 +104,7 @@ def build_report(meta: dict[str, Any], ours: dict[str, Any], theirs: dict[str, A
     cold = cold_section(cold)
     return {
         "meta": meta, "targets": targets(warm, cold, sizes), "warm": warm,
-        "model_only": model_section(ours, theirs), "cold_start": cold, "package": sizes, "memory": memory,
+        "model_only": model_section(ours, theirs), "profiles": ours["profiles"], "cold_start": cold, "package": sizes, "memory": memory,
         "cost": cost_section(warm, cold, memory),
     }
 
