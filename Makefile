@@ -14,9 +14,10 @@ EVENT ?= infra/events/predict.json
 CHROMIUM ?= /usr/bin/chromium
 REQUESTS ?= 2000
 CONCURRENCY ?= 8
+BUILD_DIR ?= .aws-sam/build/DigitFunction
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures clean
+.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures bench bench-quick clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -76,6 +77,12 @@ train: venv ## Train, convert and evaluate the model (writes model/artifacts, me
 	$(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --out model/artifacts
 	$(PY) -m model.convert --data $(DATA) --keras model/artifacts/mnist_cnn.keras --out model/artifacts
 	$(PY) -m model.evaluate --data $(DATA) --models model/artifacts --out model
+
+bench: venv ## Benchmark against the original Keras app: bench/REPORT.md, report.json, bench.png (minutes)
+	$(PY) -m bench.run --build-dir $(BUILD_DIR) --data $(DATA)
+
+bench-quick: venv ## Smoke run of the benchmark (few samples, tiny baseline) into test-output/bench
+	$(PY) -m bench.run --quick --build-dir $(BUILD_DIR) --data $(DATA) --out test-output/bench --cache test-output/bench/cache
 
 real-pictures: venv ## Generate the real-picture test set (seed 0) and report accuracy per kind (model/REAL_PICTURES.md)
 	$(PY) -m model.evaluate_real --seed 0 --per-kind 50 --out model

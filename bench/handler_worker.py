@@ -1,0 +1,191 @@
+"""One warm Lambda worker, in its own process: real payload 2.0 events through ``lambda_handler``, then
+the TFLite models alone. Writes JSON to ``--out`` (stdout carries the service's own log lines).
+
+    PYTHONPATH=<code root>:<repo> python -m bench.handler_worker --inputs DIR --models DIR --out FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.inputs import Scenario, read_manifest, upload_bytes
+from bench.stats import Budget, peak_rss_mib, summarize, time_calls
+from infra.events import LambdaContext, http_api_event, multipart_body
+
+# Per-scenario budgets for the full run; --scale shrinks them (quick mode).
+WARM_BUDGETS = {
+    "png28_mnist": Budget(samples=500, seconds=4.0),
+    "jpeg_1mp_auto": Budget(samples=200, seconds=6.0),
+    "jpeg_12mp_auto": Budget(samples=80, seconds=8.0),
+    "batch16_mnist": Budget(samples=200, seconds=5.0),
+}
+MODEL_BUDGET = Budget(samples=2000, seconds=2.0, warmup=20)
+MODEL_BATCHES = (1, 32)
+MODEL_LOADS = 5
+PROFILED = ("jpeg_1mp_auto", "jpeg_12mp_auto")  # where the time goes, for the requests that take time
+PROFILE_CALLS = 30
+PROFILE_ROWS = 12
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--inputs", type=Path, required=True, help="folder written by bench.inputs")
+    parser.add_argument("--models", type=Path, required=True, help="folder with mnist_cnn_{float32,int8}.tflite")
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full run's samples and time")
+    parser.add_argument("--out", type=Path, required=True)
+    return parser.parse_args(argv)
+
+
+def scenario_event(folder: Path, scenario: Scenario) -> dict[str, Any]:
+    field = "files" if scenario.route.endswith("/batch") else "file"
+    uploads = [(field, name, data, scenario.content_type)
+               for name, data in zip(scenario.files, upload_bytes(folder, scenario), strict=True)]
+    body, content_type = multipart_body(uploads)
+    return http_api_event("POST", scenario.route, body=body, headers={"content-type": content_type},
+                          query={"mode": scenario.mode})
+
+
+def measure_scenario(handler: Any, folder: Path, scenario: Scenario, budget: Budget) -> dict[str, Any]:
+    """Latency of one kind of request, warm; checks every answer is a 200 and records what it read."""
+    template = scenario_event(folder, scenario)
+    state: dict[str, Any] = {}
+
+    def prepare() -> None:  # a fresh request id and context per call, as API Gateway and Lambda give
+        event = {**template, "requestContext": {**template["requestContext"], "requestId": str(uuid.uuid4())}}
+        state.update(event=event, context=LambdaContext())
+
+    def call() -> None:
+        response = handler(state["event"], state["context"])
+        if response["statusCode"] != 200:
+            raise RuntimeError(f"{scenario.name}: status {response['statusCode']}: {response['body'][:300]}")
+        state["response"] = response
+
+    timings = time_calls(call, budget, prepare=prepare)
+    answer = json.loads(state["response"]["body"])
+    digits = [int(item["digit"]) for item in (answer if isinstance(answer, list) else [answer])]
+    return {
+        **summarize(timings),
+        "per_image": summarize(timings, per=len(scenario.files)),
+        "request_bytes": len(template["body"]) * 3 // 4,  # base64 in the event; bytes on the wire
+        "digits": digits, "labels": scenario.labels, "correct": digits == scenario.labels,
+    }
+
+
+def where_time_goes(folder: Path, scenario: Scenario, calls: int) -> dict[str, Any]:
+    """Where a request's image work goes: ``service.model_input_for`` (decode + preprocess) timed, then
+    profiled; ms per call in each of the service's functions, cumulative (a caller includes its callees).
+    Profiled outside the event loop: cProfile misattributes time across coroutine switches."""
+    import cProfile
+    import pstats
+
+    from handler.config import get_settings
+    from handler.service import model_input_for
+
+    [data] = upload_bytes(folder, scenario)
+    settings = get_settings()
+
+    def call() -> None:
+        model_input_for(data, scenario.content_type, scenario.mode, settings)  # type: ignore[arg-type]
+
+    timings = time_calls(call, Budget(samples=calls, seconds=5.0))
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(calls):
+        call()
+    profile.disable()
+    rows = [(cumulative * 1000 / calls, f"{Path(file).parent.name}/{Path(file).name}:{line} {name}")
+            for (file, line, name), (_, _, _, cumulative, _) in pstats.Stats(profile).stats.items()  # type: ignore[attr-defined]
+            if Path(file).parent.name == "handler" and name != "call"]
+    rows.sort(reverse=True)
+    return {"calls": calls, "model_input_for": summarize(timings),
+            "functions": [{"function": name, "ms": round(ms, 3)} for ms, name in rows[:PROFILE_ROWS]]}
+
+
+def batch_of(images: np.ndarray, size: int) -> np.ndarray:
+    return np.resize(images, (size, *images.shape[1:])).astype(np.float32)
+
+
+def measure_interpreter(model_path: Path, images: np.ndarray, budget: Budget) -> dict[str, Any]:
+    """The model alone: LiteRT set_tensor + invoke + get_tensor, and the service's ``DigitClassifier``."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from handler.classifier import DigitClassifier
+
+    result: dict[str, Any] = {"file": model_path.name, "size_bytes": model_path.stat().st_size}
+    classifier = DigitClassifier(model_path)
+    for batch in MODEL_BATCHES:
+        x = batch_of(images, batch)
+        interpreter = Interpreter(model_path=str(model_path), num_threads=1)
+        detail = interpreter.get_input_details()[0]
+        interpreter.resize_tensor_input(detail["index"], [batch, 28, 28, 1])
+        interpreter.allocate_tensors()
+        raw = classifier._quantize(x[..., np.newaxis])  # the same input encoding as the service
+        output = interpreter.get_output_details()[0]["index"]
+
+        def invoke(interpreter: Any = interpreter, raw: np.ndarray = raw) -> None:
+            interpreter.set_tensor(detail["index"], raw)
+            interpreter.invoke()
+            interpreter.get_tensor(output)
+
+        result[f"batch{batch}"] = {
+            "interpreter": summarize(time_calls(invoke, budget), per=batch),
+            "classifier": summarize(time_calls(lambda x=x: classifier.predict(x), budget), per=batch),
+        }
+    return result
+
+
+def measure_model_load(model_path: Path) -> float:
+    """Median seconds to build a ready ``DigitClassifier`` (file read, interpreter, tensors)."""
+    from handler.classifier import DigitClassifier
+
+    timings = []
+    for _ in range(MODEL_LOADS):
+        started = time.perf_counter()
+        DigitClassifier(model_path).predict(np.zeros((1, 28, 28), dtype=np.float32))
+        timings.append(time.perf_counter() - started)
+    return float(np.median(timings))
+
+
+def mapped_files() -> list[str]:
+    """Every file this process has mapped (shared libraries above all): what a package cannot drop."""
+    paths = {line.split(maxsplit=5)[5].strip() for line in Path("/proc/self/maps").read_text().splitlines()
+             if len(line.split(maxsplit=5)) == 6}
+    return sorted(p for p in paths if p.startswith("/"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    from handler.config import get_settings
+    from handler.lambda_function import lambda_handler
+
+    scenarios = read_manifest(args.inputs)
+    warm = {s.name: measure_scenario(lambda_handler, args.inputs, s, WARM_BUDGETS[s.name].scaled(args.scale))
+            for s in scenarios}
+    peak_rss = peak_rss_mib()  # before the extra models load
+    maps = mapped_files()
+    calls = max(3, round(PROFILE_CALLS * args.scale))
+    profiles = {s.name: where_time_goes(args.inputs, s, calls) for s in scenarios if s.name in PROFILED}
+    from PIL import Image
+
+    batch = next(s for s in scenarios if len(s.files) > 1)
+    images = np.stack([np.asarray(Image.open(args.inputs / f), dtype=np.float32) / 255.0 for f in batch.files])
+    model_budget = MODEL_BUDGET.scaled(args.scale)
+    variants = {p.stem.removeprefix("mnist_cnn_"): measure_interpreter(p, images, model_budget)
+                for p in sorted(args.models.glob("mnist_cnn_*.tflite"))}
+    shipped = Path(get_settings().MODEL_PATH)
+    result = {
+        "warm": warm, "peak_rss_mib": peak_rss, "mapped_files": maps, "profiles": profiles,
+        "model_only": variants, "shipped_model": str(shipped), "model_load_s": measure_model_load(shipped),
+    }
+    args.out.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
