@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,11 @@ class Prediction(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str = Field(description="What was wrong with the request, in words.")
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses=``: each error status documented with the ``ErrorResponse`` body."""
+    return {status: {"model": ErrorResponse, "description": text} for status, text in descriptions.items()}
 
 
 class Health(BaseModel):

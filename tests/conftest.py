@@ -50,6 +50,24 @@ def client():
         yield test_client
 
 
+@pytest.fixture
+def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh moto S3 bucket named in FEEDBACK_BUCKET (a new name each test: the store is cached per bucket)."""
+    import uuid
+
+    import boto3
+    from moto import mock_aws
+
+    from handler.config import get_settings
+
+    name = f"feedback-{uuid.uuid4().hex[:12]}"
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=name)
+        monkeypatch.setenv("FEEDBACK_BUCKET", name)
+        get_settings.cache_clear()
+        yield name
+
+
 @pytest.fixture(scope="session")
 def mnist_test():
     import numpy as np

@@ -14,21 +14,18 @@ from handler.decode import check_media_type, open_image
 from handler.deps import SettingsDep
 from handler.errors import UploadTooLarge
 from handler.feedback import FeedbackRecord, StoreUnavailable, get_feedback_store
-from handler.schemas import Digit, ErrorResponse, FeedbackReceipt
+from handler.schemas import Digit, FeedbackReceipt, error_responses
 
 router = APIRouter(tags=["feedback"])
 
 RETRY_AFTER_S = 5
 UNAVAILABLE = "feedback could not be stored right now and was not kept: please send it again in a few seconds"
-ERRORS = {
-    code: {"model": ErrorResponse, "description": description}
-    for code, description in {
-        400: "The file is not a decodable image, or the label is missing or not a digit.",
-        413: "The file or the image's pixel count is over the limit.",
-        415: "The file is not an image type the service reads.",
-        503: "The store did not confirm the write; nothing was kept. Retry after `Retry-After` seconds.",
-    }.items()
-}
+ERRORS = error_responses({
+    400: "The file is not a decodable image, or the label is missing or not a digit.",
+    413: "The file or the image's pixel count is over the limit.",
+    415: "The file is not an image type the service reads.",
+    503: "The store did not confirm the write; nothing was kept. Retry after `Retry-After` seconds.",
+})
 
 
 def _blank_as_none(value: object) -> object:

@@ -8,21 +8,18 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from handler.deps import ClassifierDep, SettingsDep
 from handler.errors import DigitApiError, UnusableImage
-from handler.schemas import ErrorResponse, Mode, Prediction
+from handler.schemas import Mode, Prediction, error_responses
 from handler.service import model_input_for, read_digits
 
 router = APIRouter(tags=["predict"])
 
-ERRORS = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in {
-        400: "The file cannot be decoded as an image, or the request is malformed.",
-        413: "The file or the image's pixel count is over the limit.",
-        415: "The file is not an image type the service reads.",
-        422: "A valid image with no readable digit, or not 28x28 in mnist mode.",
-        503: "The model is not available.",
-    }.items()
-}
+ERRORS = error_responses({
+    400: "The file cannot be decoded as an image, or the request is malformed.",
+    413: "The file or the image's pixel count is over the limit.",
+    415: "The file is not an image type the service reads.",
+    422: "A valid image with no readable digit, not 28x28 in mnist mode, or more files than a batch takes.",
+    503: "The model is not available.",
+})
 ModeQuery = Annotated[Mode, Query(description="auto: any picture of one digit; mnist: a 28x28 MNIST-style image.")]
 ExplainQuery = Annotated[bool, Query(description="Also answer the 28x28 image the model saw (PNG data URL).")]
 

@@ -7,7 +7,6 @@ import json
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,19 +28,6 @@ def fresh_store() -> Iterator[None]:
     feedback_store_for.cache_clear()  # a new S3 client inside each test's moto mock
     yield
     feedback_store_for.cache_clear()
-
-
-@pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A moto S3 bucket configured as FEEDBACK_BUCKET."""
-    from handler.config import get_settings
-
-    name = f"feedback-{uuid.uuid4().hex[:12]}"
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=name)
-        monkeypatch.setenv("FEEDBACK_BUCKET", name)
-        get_settings.cache_clear()
-        yield name
 
 
 def stored_objects(bucket: str) -> dict[str, bytes]:

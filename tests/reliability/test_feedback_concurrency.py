@@ -7,8 +7,6 @@ import asyncio
 import io
 import json
 import threading
-import uuid
-from collections.abc import Iterator
 
 import boto3
 import httpx
@@ -16,7 +14,6 @@ import numpy as np
 import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from PIL import Image
 
 POSTS = 48
@@ -30,19 +27,6 @@ def unique_png(seed: int) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh moto bucket named in FEEDBACK_BUCKET (a new name each test: the store is cached per bucket)."""
-    from handler.config import get_settings
-
-    name = f"feedback-{uuid.uuid4().hex[:12]}"
-    with mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=name)
-        monkeypatch.setenv("FEEDBACK_BUCKET", name)
-        get_settings.cache_clear()
-        yield name
 
 
 async def post_all(images: list[bytes]) -> list[httpx.Response]:
