@@ -129,10 +129,12 @@ def measure_interpreter(model_path: Path, images: np.ndarray, budget: Budget) ->
         raw = classifier._quantize(x[..., np.newaxis])  # the same input encoding as the service
         output = interpreter.get_output_details()[0]["index"]
 
-        def invoke(interpreter: Any = interpreter, raw: np.ndarray = raw) -> None:
-            interpreter.set_tensor(detail["index"], raw)
+        def invoke(
+            interpreter: Any = interpreter, raw: np.ndarray = raw, index: int = detail["index"], out: int = output
+        ) -> None:
+            interpreter.set_tensor(index, raw)
             interpreter.invoke()
-            interpreter.get_tensor(output)
+            interpreter.get_tensor(out)
 
         result[f"batch{batch}"] = {
             "interpreter": summarize(time_calls(invoke, budget), per=batch),

@@ -38,7 +38,7 @@ def _path(page: Page, stroke: list[tuple[float, float]]) -> list[tuple[float, fl
     """The stroke's corners with evenly spaced points between them, in screen pixels."""
     corners = [_to_screen(page, point) for point in stroke]
     points = [corners[0]]
-    for (x0, y0), (x1, y1) in zip(corners, corners[1:]):
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:], strict=False):
         points += [(x0 + (x1 - x0) * i / STEPS_PER_SEGMENT, y0 + (y1 - y0) * i / STEPS_PER_SEGMENT)
                    for i in range(1, STEPS_PER_SEGMENT + 1)]
     return points

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
