@@ -33,10 +33,13 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             length = dict(scope.get("headers") or []).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > self.limit:
-                detail = "invalid Content-Length" if not length.isdigit() else f"request body over {self.limit:,} bytes"
-                status = 400 if not length.isdigit() else 413
-                await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+            refusal = (
+                (400, "invalid Content-Length") if not length.isdigit()
+                else (413, f"request body over {self.limit:,} bytes") if int(length) > self.limit
+                else None
+            )
+            if refusal:
+                await JSONResponse({"detail": refusal[1]}, status_code=refusal[0])(scope, receive, send)
                 return
             receive = self._counting(receive)
         await self.app(scope, receive, send)
