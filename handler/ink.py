@@ -117,11 +117,18 @@ def _light_correction(rgb: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, n
     if not _uneven(half):
         return None
     background, dark_ink = _paper_brightness(half)
-    level = np.asarray(Image.fromarray(background).resize(grey.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    level = _double(background, grey.size)
     brightness = float(_brightness(paper))
     if dark_ink:
         return brightness / np.maximum(level, 1.0), np.multiply
     return brightness - level, np.add
+
+
+def _double(half: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """float32 ``half`` at twice its size, cut to ``size`` (w, h): each pixel repeated 2x2 (the light varies
+    slowly, and a bilinear resize cost a fifth of the flattening)."""
+    doubled = np.repeat(np.repeat(half.astype(np.float32), 2, axis=0), 2, axis=1)
+    return doubled[: size[1], : size[0]]
 
 
 def _relit(rgb: np.ndarray, correction: np.ndarray, apply: np.ufunc) -> Iterator[np.ndarray]:
