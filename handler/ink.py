@@ -81,11 +81,11 @@ def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
 def _chebyshev(channels: Iterable[np.ndarray], paper: np.ndarray) -> np.ndarray:
     """max over channels of |channel - paper|, in uint8 without overflow (channel by channel: numpy reduces
     a last axis of 3 slowly)."""
-    distance: np.ndarray | None = None
-    for values, level in zip(channels, paper, strict=True):
-        difference = np.maximum(values, level) - np.minimum(values, level)
-        distance = difference if distance is None else np.maximum(distance, difference, out=distance)
-    assert distance is not None  # a picture has at least one channel
+    pairs = zip(channels, paper, strict=True)
+    differences = (np.maximum(values, level) - np.minimum(values, level) for values, level in pairs)
+    distance = next(differences)  # a picture has at least one channel
+    for difference in differences:
+        np.maximum(distance, difference, out=distance)
     return distance
 
 
