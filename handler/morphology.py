@@ -73,9 +73,14 @@ def _cross(values: np.ndarray, reduce: Reduce) -> np.ndarray:
 
 def neighbour_count(mask: np.ndarray) -> np.ndarray:
     """How many of the 3x3 pixels around (and including) each pixel are set (uint8)."""
-    padded = np.pad(mask.astype(np.uint8), 1)
-    rows = padded[:-2] + padded[1:-1] + padded[2:]
-    return rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]
+    values = mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8)
+    rows = values.copy()  # shifted in-place sums: no padded copy, contiguous rows
+    rows[1:] += values[:-1]
+    rows[:-1] += values[1:]
+    counts = rows.copy()
+    counts[:, 1:] += rows[:, :-1]
+    counts[:, :-1] += rows[:, 1:]
+    return counts
 
 
 def stroke_width(ink: np.ndarray, *, level: float = 0.5) -> float:

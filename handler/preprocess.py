@@ -89,9 +89,16 @@ def clear_border(mask: np.ndarray) -> np.ndarray:
 def _max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
     if factor == 1:
         return mask
-    height, width = -(-mask.shape[0] // factor) * factor, -(-mask.shape[1] // factor) * factor
-    padded = np.pad(mask, ((0, height - mask.shape[0]), (0, width - mask.shape[1])))
-    return padded.reshape(height // factor, factor, width // factor, factor).any(axis=(1, 3))
+    # OR of strided slices: numpy's any() over two inner axes of a reshape is ten times slower.
+    rows = np.zeros((-(-mask.shape[0] // factor), mask.shape[1]), dtype=bool)
+    for offset in range(min(factor, mask.shape[0])):
+        part = mask[offset::factor]
+        rows[: len(part)] |= part
+    pooled = np.zeros((rows.shape[0], -(-mask.shape[1] // factor)), dtype=bool)
+    for offset in range(min(factor, mask.shape[1])):
+        part = rows[:, offset::factor]
+        pooled[:, : part.shape[1]] |= part
+    return pooled
 
 
 def _main_span(profile: np.ndarray) -> tuple[int, int]:

@@ -116,9 +116,19 @@ def test_decode_image_without_work_side_keeps_every_pixel():
     assert image.rgb.shape == (700, 900, 3)
 
 
-def test_draft_size_asks_for_the_work_side_on_the_longest_side():
-    assert draft_size((4000, 3000), 640) == (640, 480)
-    assert draft_size((3000, 4000), 640) == (480, 640)
+def test_draft_size_asks_for_three_quarters_of_the_work_side_on_the_longest_side():
+    assert draft_size((4000, 3000), 640) == (480, 360)
+    assert draft_size((3000, 4000), 640) == (360, 480)
+
+
+def test_draft_size_never_asks_to_enlarge():
+    assert draft_size((300, 200), 512) == (300, 200)
+
+
+def test_decode_image_takes_a_12mp_jpeg_at_an_eighth():
+    photo = Image.new("RGB", (4000, 3000), "white")
+    image = decode_image(encoded(photo, "JPEG"), max_pixels=LIMIT)
+    assert image.rgb.shape[:2] == (375, 500)
 
 
 def test_decode_image_keeps_real_transparency_as_alpha():
