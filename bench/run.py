@@ -120,7 +120,7 @@ def ensure_baseline(cache: Path, data: Path, plan: Plan) -> Path:
 def code_location(build_dir: Path, models: Path) -> tuple[Path, bool, dict[str, str]]:
     """Where the service's code is imported from, whether that is a build folder, and MODEL_PATH if needed."""
     is_build = (build_dir / "handler" / "lambda_function.py").is_file()
-    root = build_dir if is_build else REPO
+    root = build_dir.resolve() if is_build else REPO  # absolute: children run with it as cwd and PYTHONPATH
     default_model = root / "model" / "artifacts" / "mnist_cnn.tflite"
     wanted = models / "mnist_cnn.tflite"
     use_default = default_model.is_file() and (is_build or default_model.resolve() == wanted.resolve())

@@ -159,3 +159,15 @@ def test_recommend_skips_memory_sizes_the_worker_does_not_fit() -> None:
     rows = cost.cost_table(duration_ms=2.0, request_bytes=1000, cold_start_s=0.1, peak_rss_mib=300.0)
     advice = cost.recommend(rows, latency_goal_ms=math.inf, cold_start_s=0.1, cold_goal_s=math.inf)
     assert advice["memory_mb"] * 1.0 >= 300.0 * cost.MEMORY_HEADROOM
+
+
+def test_code_location_makes_a_relative_build_dir_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cold-start children run inside the build folder, so a relative path (the Makefile's) must not reach them."""
+    from bench.run import code_location
+
+    (tmp_path / "build" / "handler").mkdir(parents=True)
+    (tmp_path / "build" / "handler" / "lambda_function.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    root, is_build, _ = code_location(Path("build"), REPO_ROOT / "model" / "artifacts")
+    assert is_build
+    assert root == tmp_path / "build"
