@@ -13,7 +13,6 @@ import argparse
 import io
 import json
 import math
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from urllib.parse import urlsplit
 
 import httpx
 from PIL import Image, ImageDraw, ImageOps
+
+from infra.processes import free_port, stop
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = REPO_ROOT.parent / "shared" / "data" / "samples" / "any-image"
@@ -196,12 +197,6 @@ def record(results: Results, request: Request, status: int | None, latency_ms: f
 # --- The emulator --------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def running_emulator(*, workers: int = 2, log: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
     """``python -m infra.emulator`` on a free 127.0.0.1 port with ``workers`` warm workers; yields its URL."""
@@ -219,12 +214,7 @@ def running_emulator(*, workers: int = 2, log: Path | None = None, env: dict[str
             wait_until_healthy(url, process)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             log_file.close()
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from infra.processes import free_port, stop
+
 if TYPE_CHECKING:  # imported for real only once the browser fixture knows Playwright is there
     from playwright.sync_api import Browser, ConsoleMessage, Page
 
@@ -93,11 +95,7 @@ def _serving(
             pytest.fail(f"the app answers /health {health}: no model (MODEL_PATH, or `make train`)")
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="session")
@@ -121,9 +119,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 def local_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``make serve``: the project's API Gateway + Lambda emulation (infra/emulator.py) on a free port."""
     feedback_dir, log_path = tmp_path_factory.mktemp("feedback"), tmp_path_factory.mktemp("gateway") / "emulator.log"
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:  # a free port, released for the emulator
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # released for the emulator
     command = [sys.executable, "-m", "infra.emulator", "--host", "127.0.0.1", "--port", str(port),
                "--env", f"FEEDBACK_DIR={feedback_dir}"]
     url = f"http://127.0.0.1:{port}/"

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from infra.processes import free_port, stop
 from tests.conftest import REPO_ROOT, SHIPPED_MODEL
 
 START_LIMIT_S = 20.0
@@ -22,12 +23,6 @@ START_LIMIT_S = 20.0
 def model_file() -> Path:
     """The model the build ships: the committed one, or MODEL_PATH where a developer points elsewhere."""
     return Path(os.environ.get("MODEL_PATH") or SHIPPED_MODEL)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -62,12 +57,7 @@ def start_emulator(log_path: Path, *arguments: str) -> RunningEmulator:
 
 
 def stop_emulator(emulator: RunningEmulator) -> None:
-    emulator.process.terminate()
-    try:
-        emulator.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        emulator.process.kill()
-        emulator.process.wait()
+    stop(emulator.process)
 
 
 @pytest.fixture(scope="module")
