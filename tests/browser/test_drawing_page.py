@@ -36,16 +36,11 @@ def open_page(page: Page, url: str) -> None:
     expect(page.locator("#model-line")).to_contain_text("Model ")  # the page's script ran to the end
 
 
-def test_page_mouse_drawing_shows_digit(desktop: Tab, live_server: LiveServer) -> None:
+@pytest.mark.parametrize("digit", ["7", "4"], ids=["one-stroke-7", "two-strokes-4-read-as-one"])
+def test_page_mouse_drawing_shows_digit(desktop: Tab, live_server: LiveServer, digit: str) -> None:
     open_page(desktop.page, live_server.url)
-    draw_with_mouse(desktop.page, "7")
-    answer_shown(desktop.page, "7")
-
-
-def test_page_two_stroke_drawing_is_read_as_one(desktop: Tab, live_server: LiveServer) -> None:
-    open_page(desktop.page, live_server.url)
-    draw_with_mouse(desktop.page, "4")
-    answer_shown(desktop.page, "4")
+    draw_with_mouse(desktop.page, digit)
+    answer_shown(desktop.page, digit)
 
 
 def test_page_touch_drawing_shows_digit(phone: Tab, live_server: LiveServer) -> None:
