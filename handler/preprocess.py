@@ -30,13 +30,15 @@ CLEAR_SIDE = 128  # px: ink touching the picture's edge is traced on a copy this
 MIN_INSIDE = 0.04  # of the shorter side: ink inside smaller than this is a speck, not the digit
 
 
+def check_mnist_size(width: int, height: int) -> None:
+    """Strict mode takes only MNIST's own 28x28; anything else is a 422 that says what it got."""
+    if (width, height) != (MNIST_SIZE, MNIST_SIZE):
+        raise UnusableImage(f"mnist mode needs a 28x28 image, got {width}x{height}: use mode=auto for other pictures")
+
+
 def preprocess_mnist(rgb: np.ndarray) -> np.ndarray:
     """Strict mode: a 28x28 image used exactly as MNIST stores it (white on black), scaled to [0, 1]."""
-    height, width = rgb.shape[:2]
-    if (height, width) != (MNIST_SIZE, MNIST_SIZE):
-        raise UnusableImage(
-            f"mnist mode needs a 28x28 image, got {width}x{height}: use mode=auto for other pictures"
-        )
+    check_mnist_size(width=rgb.shape[1], height=rgb.shape[0])
     return to_grey(rgb)
 
 

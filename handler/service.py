@@ -15,8 +15,8 @@ from PIL import Image
 from handler.classifier import DigitClassifier
 from handler.config import Settings
 from handler.decode import check_media_type, decode_image, open_image
-from handler.errors import ModelUnavailable, UnusableImage, UploadTooLarge
-from handler.preprocess import MNIST_SIZE, preprocess_auto, preprocess_mnist
+from handler.errors import ModelUnavailable, UploadTooLarge
+from handler.preprocess import check_mnist_size, preprocess_auto, preprocess_mnist
 from handler.schemas import Mode, ModelInfo, Prediction
 
 
@@ -34,17 +34,11 @@ def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings:
     if len(data) > settings.MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"the file has {len(data):,} bytes (limit {settings.MAX_UPLOAD_BYTES:,})")
     if mode == "mnist":  # strict: every pixel as given, no reduction
-        check_mnist_size(data, settings)
+        # From the header first: a 40 MP image sent in mnist mode is never decoded (it took 1.5 GB).
+        check_mnist_size(*open_image(data, max_pixels=settings.MAX_IMAGE_PIXELS).size)
         return preprocess_mnist(decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS, work_side=None).rgb)
     image = decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
     return preprocess_auto(image.rgb, image.alpha)
-
-
-def check_mnist_size(data: bytes, settings: Settings) -> None:
-    """422 from the header alone: a 40 MP image sent in mnist mode is never decoded (it took 1.5 GB)."""
-    width, height = open_image(data, max_pixels=settings.MAX_IMAGE_PIXELS).size
-    if (width, height) != (MNIST_SIZE, MNIST_SIZE):
-        raise UnusableImage(f"mnist mode needs a 28x28 image, got {width}x{height}: use mode=auto for other pictures")
 
 
 def to_prediction(probabilities: np.ndarray, mode: Mode, model_input: np.ndarray | None = None) -> Prediction:
