@@ -99,14 +99,19 @@ def stored_record(feedback_dir: Path, record_id: str) -> tuple[dict, Path]:
     return record, path.with_name(Path(record["image_key"]).name)
 
 
-def test_page_correction_is_stored(desktop: Tab, live_server: LiveServer) -> None:
-    open_page(desktop.page, live_server.url)
-    draw_with_mouse(desktop.page, "7")
-    answer_shown(desktop.page, "7")
-    desktop.page.locator("#choices").get_by_role("button", name="1", exact=True).click()
-    status = desktop.page.locator("#feedback-status")
+def draw_7_and_correct(page: Page, server: LiveServer, label: str) -> tuple[dict, Path]:
+    """Draw a 7, press the correction button ``label``, wait for "Stored": the record and image it wrote."""
+    open_page(page, server.url)
+    draw_with_mouse(page, "7")
+    answer_shown(page, "7")
+    page.locator("#choices").get_by_role("button", name=label, exact=True).click()
+    status = page.locator("#feedback-status")
     expect(status).to_contain_text("Stored")
-    record, image = stored_record(live_server.feedback_dir, status.get_attribute("data-record-id"))
+    return stored_record(server.feedback_dir, status.get_attribute("data-record-id"))
+
+
+def test_page_correction_is_stored(desktop: Tab, live_server: LiveServer) -> None:
+    record, image = draw_7_and_correct(desktop.page, live_server, "1")
     assert (record["label"], record["predicted"], record["content_type"]) == ("1", "7", "image/png")
     assert image.read_bytes().startswith(b"\x89PNG")  # the drawing itself, as the canvas exported it
 
@@ -152,13 +157,7 @@ def test_page_works_behind_stage_prefix(desktop: Tab, live_server: LiveServer) -
 
 def test_page_through_local_api_gateway(desktop: Tab, local_gateway: LiveServer) -> None:
     """As `make serve` runs it: each request becomes an API Gateway event for the Lambda handler."""
-    open_page(desktop.page, local_gateway.url)
-    draw_with_mouse(desktop.page, "7")
-    answer_shown(desktop.page, "7")
-    desktop.page.locator("#choices").get_by_role("button", name="2", exact=True).click()
-    status = desktop.page.locator("#feedback-status")
-    expect(status).to_contain_text("Stored")
-    record, image = stored_record(local_gateway.feedback_dir, status.get_attribute("data-record-id"))
+    record, image = draw_7_and_correct(desktop.page, local_gateway, "2")
     assert (record["label"], record["predicted"]) == ("2", "7")
     assert image.read_bytes().startswith(b"\x89PNG")  # the multipart body came through base64 intact
 
