@@ -28,11 +28,16 @@ def load_classifier(model_path: Path) -> DigitClassifier:
     return DigitClassifier(model_path)
 
 
-def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings: Settings) -> np.ndarray:
-    """Check and decode one upload and turn it into the (28, 28) array the model reads."""
+def check_upload(data: bytes, content_type: str | None, settings: Settings) -> None:
+    """What every uploaded image must pass before any decoding: an accepted type and the byte limit."""
     check_media_type(content_type)
     if len(data) > settings.MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"the file has {len(data):,} bytes (limit {settings.MAX_UPLOAD_BYTES:,})")
+
+
+def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings: Settings) -> np.ndarray:
+    """Check and decode one upload and turn it into the (28, 28) array the model reads."""
+    check_upload(data, content_type, settings)
     if mode == "mnist":  # strict: every pixel as given, no reduction
         # From the header first: a 40 MP image sent in mnist mode is never decoded (it took 1.5 GB).
         check_mnist_size(*open_image(data, max_pixels=settings.MAX_IMAGE_PIXELS).size)

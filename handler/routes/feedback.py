@@ -10,11 +10,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
 from handler.config import Settings
-from handler.decode import check_media_type, open_image
+from handler.decode import open_image
 from handler.deps import SettingsDep
-from handler.errors import UploadTooLarge
 from handler.feedback import FeedbackRecord, StoreUnavailable, get_feedback_store
 from handler.schemas import Digit, FeedbackReceipt, error_responses
+from handler.service import check_upload
 
 router = APIRouter(tags=["feedback"])
 
@@ -42,9 +42,7 @@ PredictedForm = Annotated[
 
 def checked_image(data: bytes, content_type: str | None, settings: Settings) -> str:
     """The same checks as /predict (type, bytes, pixels, decodable header); returns the image format."""
-    check_media_type(content_type)
-    if len(data) > settings.MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(f"the file has {len(data):,} bytes (limit {settings.MAX_UPLOAD_BYTES:,})")
+    check_upload(data, content_type, settings)
     return open_image(data, max_pixels=settings.MAX_IMAGE_PIXELS).format or ""
 
 
