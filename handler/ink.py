@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from handler.errors import UnusableImage
-from handler.morphology import max_filter, min_filter
+from handler.morphology import max_filter, min_filter, running as _running_1d
 
 BORDER = 2  # px of the picture's edge taken as paper
 NOISE_SIGMAS = 6.0  # ink differs from paper by more than this many standard deviations of the paper's noise
@@ -28,6 +28,16 @@ LIGHT_MIN_SIDE = 64  # px: smaller pictures are drawings or icons, not photos of
 UNEVEN_LIGHT = 16  # of 255: border brightness spread (10th to 90th percentile) that calls for flattening
 LIGHT_WINDOW = 0.2  # of the shorter side: wider than any stroke, narrower than a shadow
 INK_PERCENTILE = 99.5  # strokes cover more than 0.5% of a picture: their contrast, not a speck's
+# Polarity under uneven light: paper this bright (of 255) carries dark ink (a page, even in shade); a lamp's
+# hotspot or a pale paper's edge is a bright deviation that must not win over a small dark digit.
+LIGHT_PAPER = 100
+# Ink has sharp edges; shading (a shadow band's edge, a vignette, paper blotches) changes over many pixels.
+# A pixel is ink only within reach of an edge that rises by at least this share of its contrast per pixel.
+EDGE_SHARPNESS = 0.25
+EDGE_MIN_CONTRAST = 24  # of 255: edges weaker than this are paper noise, not a stroke's border
+EDGE_REACH = 0.1  # of the shorter side: a bold stroke's half-width, the farthest ink lies from its edge
+# Ruled and squared paper: lines longer than this share of the side, and at most LINE_THICKNESS px thick.
+LINE_LENGTH, LINE_THICKNESS = 0.25, 4
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -73,9 +83,53 @@ def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
 
 
 def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
-    """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel."""
+    """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel.
+
+    Where the light was uneven (a photo), what is left after flattening is kept only near sharp edges, and
+    the lines of ruled or squared paper are removed: ink, not light or the page's print."""
     paper = np.round(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
-    return _chebyshev(_flat_channels(rgb, paper), paper)
+    correction = _light_correction(rgb, paper)
+    if correction is None:
+        return _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
+    return without_lines(sharp_only(_chebyshev(_relit(rgb, *correction), paper)))
+
+
+def sharp_only(distance: np.ndarray) -> np.ndarray:
+    """``distance`` where a sharp edge is within a bold stroke's half-width; 0 elsewhere (soft shading)."""
+    values = distance.astype(np.int16)
+    rise = np.zeros_like(values)
+    rise[:, 1:-1] = np.abs(values[:, 2:] - values[:, :-2])
+    np.maximum(rise[1:-1], np.abs(values[2:] - values[:-2]), out=rise[1:-1])
+    contrast = max_filter(values, 3)
+    edges = (rise >= 2 * EDGE_SHARPNESS * contrast) & (contrast >= EDGE_MIN_CONTRAST)  # rise spans 2 px
+    reach = 2 * max(1, round(EDGE_REACH * min(distance.shape))) + 1
+    # Noise and shading left on the paper (most pixels) set a floor, measured before the gate leaves zeros all
+    # around: without it the faint halo near strokes would outnumber the strokes when they are normalised.
+    counts = np.cumsum(Image.fromarray(distance).histogram())
+    floor = 2 * int(np.searchsorted(counts, counts[-1] / 2)) + MIN_FLOOR
+    return np.where(max_filter(edges, reach) & (distance > floor), distance, 0).astype(np.uint8)
+
+
+def without_lines(distance: np.ndarray) -> np.ndarray:
+    """``distance`` without long thin straight lines across the picture (ruled or squared paper)."""
+    mask = distance >= EDGE_MIN_CONTRAST
+    lines = np.zeros_like(mask)
+    for axis in (0, 1):  # horizontal lines are long along axis 1 and thin along axis 0, and the reverse
+        along, across = 1 - axis, axis
+        length = max(3, round(LINE_LENGTH * distance.shape[along]))
+        thick = _dilate_1d(mask, 5, across)  # a slightly tilted line steps by a pixel now and then
+        long_runs = _dilate_1d(_erode_1d(thick, length, along), length, along) & mask
+        thin = ~_dilate_1d(_erode_1d(mask, LINE_THICKNESS + 1, across), LINE_THICKNESS + 1, across)
+        lines |= long_runs & thin
+    return np.where(lines, 0, distance).astype(np.uint8)
+
+
+def _dilate_1d(mask: np.ndarray, size: int, axis: int) -> np.ndarray:
+    return _running_1d(mask, size, axis, np.maximum)
+
+
+def _erode_1d(mask: np.ndarray, size: int, axis: int) -> np.ndarray:
+    return _running_1d(mask, size, axis, np.minimum)
 
 
 def _chebyshev(channels: Iterable[np.ndarray], paper: np.ndarray) -> np.ndarray:
@@ -93,14 +147,6 @@ def flatten_light(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
     """``rgb`` as if evenly lit, when its border shows that light varies; else ``rgb`` itself."""
     correction = _light_correction(rgb, paper)
     return rgb if correction is None else np.stack(list(_relit(rgb, *correction)), axis=-1)
-
-
-def _flat_channels(rgb: np.ndarray, paper: np.ndarray) -> Iterator[np.ndarray]:
-    """The channels of ``flatten_light(rgb, paper)``, one at a time: no (H, W, C) float copy."""
-    correction = _light_correction(rgb, paper)
-    if correction is None:
-        return (rgb[..., channel] for channel in range(rgb.shape[2]))
-    return _relit(rgb, *correction)
 
 
 def _light_correction(rgb: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ufunc] | None:
@@ -149,7 +195,7 @@ def _paper_brightness(half: Image.Image) -> tuple[np.ndarray, bool]:
     blurred = half.filter(ImageFilter.BoxBlur(window // 2))
     deviation = np.asarray(half, dtype=np.int16) - np.asarray(blurred, dtype=np.int16)
     darkest, brightest = _int_percentiles(deviation, (100 - INK_PERCENTILE, INK_PERCENTILE))
-    dark_ink = bool(-darkest >= brightest)
+    dark_ink = bool(np.median(np.asarray(blurred)) >= LIGHT_PAPER or -darkest >= brightest)
     # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
     margin = window // 2 + 1
     values = np.pad(np.asarray(half, dtype=np.int16), margin, mode="reflect", reflect_type="odd")
@@ -181,13 +227,15 @@ def _grey(rgb: np.ndarray) -> Image.Image:
 
 
 def _uneven(grey: Image.Image) -> bool:
-    """Whether the border's brightness spreads (10th to 90th percentile) more than paper does under even light.
+    """Whether the brightness of the border, or of the picture's paper, spreads (10th to 90th percentile) more
+    than paper does under even light: a shadow across the edge, or a lamp's hotspot in the middle.
 
     ``grey`` may be a reduced copy (the half-size one is at hand): only its ``LIGHT_SIDE`` copy is looked at."""
     scale = min(1.0, LIGHT_SIDE / max(grey.size))
     small = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
-    low, high = np.percentile(border_pixels(np.asarray(small)), [10, 90])
-    return bool(high - low >= UNEVEN_LIGHT)
+    pixels = np.asarray(small)
+    spreads = (np.subtract(*np.percentile(values, [90, 10])) for values in (border_pixels(pixels), pixels))
+    return any(spread >= UNEVEN_LIGHT for spread in spreads)
 
 
 def normalize_ink(distance: np.ndarray) -> np.ndarray:

@@ -24,6 +24,11 @@ def min_filter(values: np.ndarray, size: int) -> np.ndarray:
     return _square(values, size, np.minimum)
 
 
+def running(values: np.ndarray, size: int, axis: int, reduce: Reduce) -> np.ndarray:
+    """``reduce`` (np.maximum or np.minimum) over a window of ``size`` along one ``axis`` only."""
+    return values.copy() if size <= 1 else _running(values, size, axis, reduce)
+
+
 def _square(values: np.ndarray, size: int, reduce: Reduce) -> np.ndarray:
     if size <= 1:
         return values.copy()
