@@ -1,4 +1,9 @@
-"""The TFLite digit classifier: 28x28 float images in, 10 probabilities out. No web, no TensorFlow."""
+"""The TFLite digit classifier: 28x28 float images in, probabilities out. No web, no TensorFlow.
+
+The shipped model ends in 11 calibrated logits: digits 0-9 and ``NOT_A_DIGIT`` (a letter, a scribble, a shape,
+several digits); the softmax runs here, in float, so confidences are not steps of 1/256. A model with 10
+softmax outputs (the first generation) still loads: its rows are the digits alone.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ try:  # LiteRT, the maintained successor of tflite-runtime (wheels for Python 3.
 except ImportError:  # pragma: no cover - only where just the old runtime is installed
     from tflite_runtime.interpreter import Interpreter  # type: ignore[no-redef]
 
-NUM_CLASSES = 10
+NUM_DIGITS = 10
+NOT_A_DIGIT = 10  # column of the "none of the ten" class, when the model has it
 IMAGE_SIZE = 28
 
 
@@ -22,6 +28,8 @@ class DigitClassifier:
 
     Works with float32 models and with full-integer int8 models (input and output quantised).
     """
+
+    classes: int  # 11 (digits + NOT_A_DIGIT, logits out) or 10 (digits, probabilities out)
 
     def __init__(self, model_path: str | Path, *, num_threads: int = 1) -> None:
         self.model_path = Path(model_path)
@@ -34,6 +42,9 @@ class DigitClassifier:
         self._batch_size = 0
         if tuple(self._input["shape"][1:3]) != (IMAGE_SIZE, IMAGE_SIZE):
             raise ModelUnavailable(f"model input shape {self._input['shape']} is not (N, 28, 28, 1)")
+        self.classes = int(self._output["shape"][-1])
+        if self.classes not in (NUM_DIGITS, NUM_DIGITS + 1):
+            raise ModelUnavailable(f"model has {self.classes} outputs, not 10 digits (+ not-a-digit)")
 
     @property
     def input_dtype(self) -> np.dtype:
@@ -43,8 +54,12 @@ class DigitClassifier:
     def input_shape(self) -> tuple[int, ...]:
         return tuple(int(d) for d in self._input["shape"][1:])
 
+    @property
+    def knows_non_digits(self) -> bool:
+        return self.classes > NUM_DIGITS
+
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) or (28, 28) floats in [0, 1] -> (N, 10) probabilities, each row summing to 1."""
+        """(N, 28, 28) or (28, 28) floats in [0, 1] -> (N, classes) probabilities, each row summing to 1."""
         images = np.asarray(images, dtype=np.float32)
         if images.ndim == 2:
             images = images[np.newaxis]
@@ -53,7 +68,8 @@ class DigitClassifier:
         self._resize_for(len(images))
         self._interpreter.set_tensor(self._input["index"], self._quantize(images.reshape(len(images), *self.input_shape)))
         self._interpreter.invoke()
-        return self._normalize(self._dequantize(self._interpreter.get_tensor(self._output["index"])))
+        outputs = self._dequantize(self._interpreter.get_tensor(self._output["index"]))
+        return _softmax(outputs) if self.knows_non_digits else self._normalize(outputs)
 
     def _resize_for(self, batch_size: int) -> None:
         # Re-allocating tensors costs ~100 us: only when the batch size changes.
@@ -81,3 +97,8 @@ class DigitClassifier:
         probabilities = np.clip(probabilities, 0.0, None)
         totals = probabilities.sum(axis=1, keepdims=True)
         return np.divide(probabilities, totals, out=np.full_like(probabilities, 0.1), where=totals > 0)
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Checked from the header before any pixel is decoded: a guard against decompression bombs.
     MAX_IMAGE_PIXELS: int = Field(default=40_000_000, gt=0)
     MAX_BATCH_FILES: int = Field(default=16, gt=0, le=64)
+    # An answer whose calibrated confidence is under this is marked "uncertain". Unset: the threshold chosen on
+    # validation data when the model was trained (model/metrics.json, "calibration").
+    UNCERTAIN_BELOW: float | None = Field(default=None, ge=0.0, le=1.0)
     # Where /feedback stores what it accepts: an S3 bucket when set, else a local folder.
     FEEDBACK_BUCKET: str | None = None
     FEEDBACK_PREFIX: str = "feedback/"

@@ -36,8 +36,9 @@ LIGHT_PAPER = 100
 EDGE_SHARPNESS = 0.25
 EDGE_MIN_CONTRAST = 24  # of 255: edges weaker than this are paper noise, not a stroke's border
 EDGE_REACH = 0.1  # of the shorter side: a bold stroke's half-width, the farthest ink lies from its edge
-# Ruled and squared paper: lines longer than this share of the side, and at most LINE_THICKNESS px thick.
-LINE_LENGTH, LINE_THICKNESS = 0.25, 4
+# Ruled and squared paper: straight lines across at least half the picture, at most LINE_THICKNESS px thick
+# (a thin-pen 1 is shorter, or slanted).
+LINE_LENGTH, LINE_THICKNESS = 0.5, 4
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -106,7 +107,7 @@ def sharp_only(distance: np.ndarray) -> np.ndarray:
     # Noise and shading left on the paper (most pixels) set a floor, measured before the gate leaves zeros all
     # around: without it the faint halo near strokes would outnumber the strokes when they are normalised.
     counts = np.cumsum(Image.fromarray(distance).histogram())
-    floor = 2 * int(np.searchsorted(counts, counts[-1] / 2)) + MIN_FLOOR
+    floor = max(2 * int(np.searchsorted(counts, counts[-1] / 2)) + MIN_FLOOR, EDGE_MIN_CONTRAST)
     return np.where(max_filter(edges, reach) & (distance > floor), distance, 0).astype(np.uint8)
 
 
@@ -120,7 +121,7 @@ def without_lines(distance: np.ndarray) -> np.ndarray:
         thick = _dilate_1d(mask, 5, across)  # a slightly tilted line steps by a pixel now and then
         long_runs = _dilate_1d(_erode_1d(thick, length, along), length, along) & mask
         thin = ~_dilate_1d(_erode_1d(mask, LINE_THICKNESS + 1, across), LINE_THICKNESS + 1, across)
-        lines |= long_runs & thin
+        lines |= _dilate_1d(long_runs & thin, 3, across)  # with the line's faint, anti-aliased fringe
     return np.where(lines, 0, distance).astype(np.uint8)
 
 

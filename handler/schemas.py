@@ -14,8 +14,17 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 class Prediction(BaseModel):
     digit: str = Field(pattern=r"^[0-9]$", description='The digit read, "0".."9" (a string, as the original app).')
-    confidence: Probability = Field(description="Probability of that digit.")
-    probabilities: list[Probability] = Field(min_length=10, max_length=10, description="P(0)..P(9), summing to 1.")
+    confidence: Probability = Field(
+        description="Calibrated probability that the digit is right (the chance that the picture holds no digit "
+        "included): of the answers given with confidence 0.9, about 9 in 10 are right."
+    )
+    probabilities: list[Probability] = Field(
+        min_length=10, max_length=10, description="P(0)..P(9) given that the picture holds one digit, summing to 1."
+    )
+    uncertain: bool = Field(
+        description="True when the confidence is under the threshold chosen on validation data (GET /model): "
+        "show the two likeliest digits, or ask for a clearer picture."
+    )
     mode: Mode = Field(description="How the image was read: auto (any picture) or mnist (strict 28x28).")
     model_input: str | None = Field(
         default=None, description="With explain=true: the 28x28 image the model saw, as a PNG data URL."

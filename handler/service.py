@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from handler.classifier import DigitClassifier
+from handler.classifier import NOT_A_DIGIT, NUM_DIGITS, DigitClassifier
 from handler.config import Settings
 from handler.decode import check_media_type, decode_image, open_image
-from handler.errors import ModelUnavailable, UploadTooLarge
+from handler.errors import ModelUnavailable, UnusableImage, UploadTooLarge
 from handler.preprocess import check_mnist_size, preprocess_auto, preprocess_mnist
 from handler.schemas import Mode, ModelInfo, Prediction
 
@@ -46,23 +46,70 @@ def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings:
     return preprocess_auto(image.rgb, image.alpha)
 
 
-def to_prediction(probabilities: np.ndarray, mode: Mode, model_input: np.ndarray | None = None) -> Prediction:
-    digit = int(np.argmax(probabilities))
+# Used when the model's metrics hold no calibrated threshold (a first-generation model).
+DEFAULT_UNCERTAIN_BELOW = 0.8
+NO_DIGIT = ("no digit found: this looks like a letter, a scribble, a shape or several digits, not one digit "
+            "(for a number of several digits use /predict/number)")
+
+
+def check_one_digit(probabilities: np.ndarray) -> None:
+    """422 when the model's "not a digit" class is the likeliest answer (a model without it never refuses)."""
+    if len(probabilities) > NUM_DIGITS and int(np.argmax(probabilities)) == NOT_A_DIGIT:
+        raise UnusableImage(f"{NO_DIGIT}; P(not a digit) = {probabilities[NOT_A_DIGIT]:.2f}")
+
+
+def to_prediction(probabilities: np.ndarray, mode: Mode, model_input: np.ndarray | None = None, *,
+                  uncertain_below: float = DEFAULT_UNCERTAIN_BELOW) -> Prediction:
+    """One answer from one row of probabilities (10 digits, or 10 digits + not-a-digit).
+
+    ``confidence`` is the calibrated probability that the digit is right, the chance that the picture holds
+    no digit at all included; ``probabilities`` are the ten digits' given that it holds one (they sum to 1)."""
+    digits = probabilities[:NUM_DIGITS]
+    digit = int(np.argmax(digits))
+    confidence = float(digits[digit])
     return Prediction(
         digit=str(digit),
-        confidence=float(probabilities[digit]),
-        probabilities=[round(float(p), 6) for p in probabilities],
+        confidence=confidence,
+        probabilities=[round(float(p), 6) for p in digits / max(float(digits.sum()), 1e-12)],
+        uncertain=confidence < uncertain_below,
         mode=mode,
         model_input=png_data_url(model_input) if model_input is not None else None,
     )
 
 
 def read_digits(
-    classifier: DigitClassifier, inputs: list[np.ndarray], mode: Mode, *, explain: bool = False
+    classifier: DigitClassifier, inputs: list[np.ndarray], mode: Mode, *, explain: bool = False,
+    uncertain_below: float = DEFAULT_UNCERTAIN_BELOW, labels: list[str] | None = None,
 ) -> list[Prediction]:
-    """Classify prepared inputs in one interpreter call and format the answers, in order."""
+    """Classify prepared inputs in one interpreter call and format the answers, in order.
+
+    A picture the model takes for no digit is a 422; ``labels`` name the inputs in its message (a batch)."""
     probabilities = classifier.predict(np.stack(inputs))
-    return [to_prediction(p, mode, x if explain else None) for p, x in zip(probabilities, inputs, strict=True)]
+    for index, row in enumerate(probabilities):
+        try:
+            check_one_digit(row)
+        except UnusableImage as error:
+            raise UnusableImage(f"{labels[index]}: {error}" if labels else str(error)) from error
+    return [
+        to_prediction(p, mode, x if explain else None, uncertain_below=uncertain_below)
+        for p, x in zip(probabilities, inputs, strict=True)
+    ]
+
+
+@lru_cache(maxsize=4)
+def calibrated_threshold(metrics_path: Path) -> float:
+    """The uncertain threshold chosen on validation data when the model was trained (model/metrics.json)."""
+    try:
+        metrics = json.loads(metrics_path.read_text())
+    except (OSError, ValueError):
+        return DEFAULT_UNCERTAIN_BELOW
+    return float(metrics.get("calibration", {}).get("uncertain_below", DEFAULT_UNCERTAIN_BELOW))
+
+
+def uncertain_below(settings: Settings) -> float:
+    if settings.UNCERTAIN_BELOW is not None:
+        return settings.UNCERTAIN_BELOW
+    return calibrated_threshold(settings.MODEL_METRICS_PATH)
 
 
 def png_data_url(image: np.ndarray) -> str:

@@ -22,7 +22,9 @@ def plot_confusion(confusion: list[list[int]], path: Path, title: str) -> None:
         if count:
             ax.text(col, row, str(count), ha="center", va="center", fontsize=7,
                     color="black" if row != col else "tab:blue")
-    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit", title=title)
+    columns = matrix.shape[1]
+    ax.set(xticks=range(columns), yticks=range(10), xlabel="answer", ylabel="true digit", title=title)
+    ax.set_xticklabels([str(c) for c in range(10)] + (["none"] if columns > 10 else []))
     fig.colorbar(shown, ax=ax, label="misread images")
     fig.tight_layout()
     fig.savefig(path)
@@ -66,11 +68,35 @@ def write_model_card(out: Path, metrics: dict, training_path: Path) -> Path:
         f"{training.get('train_images', '?')} training and {training.get('validation_images', '?')} validation "
         f"images. {training.get('note', '')}"
     )
+    pipeline = training.get("pipeline_train") or []
+    calibration = metrics.get("calibration") or {}
     card = CARD.format(rows=rows, per_class=per_class, recipe=recipe, reason=shipped["reason"],
-                       accuracy=shipped["test_accuracy"], variant=shipped["variant"], images=shipped["test_images"])
+                       accuracy=shipped["test_accuracy"], variant=shipped["variant"], images=shipped["test_images"],
+                       pipeline_digits=sum(pipeline[:10]), pipeline_none=sum(pipeline[10:]),
+                       share=training.get("pipeline_share", 0), calibration=_calibration_text(calibration, chosen))
     path = out / "MODEL_CARD.md"
     path.write_text(card)
     return path
+
+
+def _calibration_text(calibration: dict, chosen: dict) -> str:
+    if not calibration:
+        return "No calibration recorded: `confidence` is the raw softmax probability."
+    return (
+        f"A temperature of {calibration['temperature']} (fitted by negative log-likelihood on the validation split: "
+        f"MNIST validation images and pictures synthesised from them) is folded into the model's logits. "
+        f"Expected calibration error (15 bins) on validation: {calibration['ece_before']:.4f} before, "
+        f"{calibration['ece_after']:.4f} after. On the MNIST test set (shipped variant): ECE {chosen.get('ece', 0):.4f}; "
+        f"wrong with confidence >= 0.9: {chosen.get('confident_wrong', 0):.2%} of answers; right with confidence "
+        f">= 0.9: {chosen.get('confident_right', 0):.2%}; refused as not a digit: "
+        f"{chosen.get('refused_as_not_a_digit', 0):.2%}.\n\n"
+        f"`uncertain` is true below a confidence of **{calibration['uncertain_below']}**: the lowest threshold at "
+        f"which answers above it were right at least {calibration['target_precision']:.0%} of the time on the "
+        f"synthesised validation pictures (`model/calibration.py`). On the MNIST test set "
+        f"{chosen.get('uncertain', 0):.2%} of answers are uncertain. Photos and other pictures: see "
+        f"[INDEPENDENT_PICTURES.md](INDEPENDENT_PICTURES.md) (ECE per condition, on a generator written apart "
+        f"from the training one)."
+    )
 
 
 CARD = """# Model card: `mnist_cnn.tflite`
@@ -80,17 +106,26 @@ Written by `model/evaluate.py` (`make train`); do not edit by hand.
 ## Intended use
 Reading one handwritten digit (0-9) per image in the serverless digit API (`handler/`): MNIST-style
 28x28 images, and pictures of a single digit after the API's preprocessing (`handler/preprocess.py`)
-has found the ink, cropped it, fitted it into 20x20 and centred it by mass, as MNIST was made.
-Not for: several digits in one image, letters, other scripts' numerals, or decisions about people.
+has found the ink, cropped it, fitted it into 20x20 and centred it by mass, as MNIST was made. An
+eleventh output, "not a digit", lets the API refuse letters, scribbles, shapes and several digits (422).
+Not for: reading numbers of several digits (that is `/predict/number`, which segments first), other
+scripts' numerals, or decisions about people.
 
 ## Data
 MNIST (LeCun, Cortes, Burges): 60,000 training images, of which a seeded 5,000 are held out for
 validation; the 10,000 test images are used only for this evaluation, never for training or tuning.
-The int8 variant is calibrated on 1,000 training images.
+Mixed into every batch ({share:.0%} of it): {pipeline_digits:,} pictures synthesised from the training split
+(MNIST training digits and stroke-drawn digits written on photographed paper with shadow bands, vignettes,
+hotspots, ruled and squared paper, the desk and fingers in frame, or drawn on screens and canvases;
+`model/photos.py`, `model/pipeline_data.py`) and {pipeline_none:,} of letters, scribbles, shapes and 2-3 digit
+numbers (class "not a digit"), each passed through the service's own decode and `preprocess_auto`, so the
+network learns the pipeline's artifacts. Validation pictures are synthesised from the validation split
+only. The int8 variant is calibrated on 1,000 training images.
 
 ## Architecture
 A small convnet (`model/train.py`): two blocks of [3x3 conv, batch norm, ReLU] x 2 + 2x2 max pool +
-dropout 0.1 (32 then 64 filters), then dense 128 with batch norm and dropout 0.4, and a 10-way softmax.
+dropout 0.1 (32 then 64 filters), then dense 128 with batch norm and dropout 0.4, and 11 logits
+(digits 0-9 and "not a digit") divided by the calibration temperature; the service applies the softmax.
 About 470k parameters.
 
 ## Training recipe
@@ -117,11 +152,14 @@ Per class (shipped variant):
 
 ![training curves](training_curves.png)
 
+## Confidence and "uncertain"
+{calibration}
+
 ## Known limits
-- One digit per image: with several, the largest ink region's bounding box includes them all.
+- One digit per image: several digits are usually refused as "not a digit" (422), not read.
 - Real pictures depend on preprocessing: very low contrast, heavy clutter around the digit, or a
   background that is not roughly uniform at the image border can make the digit unreadable.
 - MNIST is mostly North American handwriting; other styles (for example a crossed 7, an open 4)
   are rarer in it and read with less confidence.
-- `confidence` is the softmax probability, not a calibrated guarantee.
+- Calibration is fitted on synthesised pictures: on pictures unlike them it is an estimate, not a guarantee.
 """

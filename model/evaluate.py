@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from handler.classifier import DigitClassifier
+from handler.classifier import NUM_DIGITS, DigitClassifier
+from model.calibration import answers, expected_calibration_error
 from model.card import write_model_card
 from model.convert import VARIANTS, variant_path
 from model.data import ARTIFACTS, load_mnist
@@ -38,11 +39,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def classification_metrics(labels: np.ndarray, predicted: np.ndarray) -> dict:
-    """Accuracy, per-class precision and recall, and the confusion matrix (rows: true, columns: predicted)."""
-    confusion = np.zeros((10, 10), dtype=np.int64)
+def classification_metrics(labels: np.ndarray, predicted: np.ndarray, classes: int = NUM_DIGITS) -> dict:
+    """Accuracy, per-class precision and recall, and the confusion matrix (rows: true digit, columns: the
+    answer; an eleventh column counts the images refused as "not a digit", which the API answers 422)."""
+    confusion = np.zeros((NUM_DIGITS, classes), dtype=np.int64)
     np.add.at(confusion, (labels, predicted), 1)
-    hits = np.diag(confusion)
+    hits = np.diag(confusion[:, :NUM_DIGITS])
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.nan_to_num(hits / confusion.sum(axis=0))
         recall = np.nan_to_num(hits / confusion.sum(axis=1))
@@ -58,6 +60,19 @@ def classification_metrics(labels: np.ndarray, predicted: np.ndarray) -> dict:
     }
 
 
+def confidence_metrics(probabilities: np.ndarray, labels: np.ndarray, uncertain_below: float) -> dict:
+    """How far ``confidence`` can be trusted: ECE, confident-wrong and confident-right shares, uncertain rate."""
+    answered, confidence = answers(probabilities)
+    correct = answered == labels
+    return {
+        "ece": round(expected_calibration_error(confidence, correct), 5),
+        "confident_wrong": round(float(np.mean(~correct & (confidence >= 0.9))), 5),
+        "confident_right": round(float(np.mean(correct & (confidence >= 0.9))), 5),
+        "uncertain": round(float(np.mean(confidence < uncertain_below)), 5),
+        "refused_as_not_a_digit": round(float(np.mean(answered >= NUM_DIGITS)), 5),
+    }
+
+
 def mean_latency_us(classifier: DigitClassifier, images: np.ndarray, runs: int) -> float:
     """Mean time of one single-image ``predict`` call (the per-request path), after a warm-up."""
     sample = images[: max(1, min(runs, len(images)))]
@@ -69,14 +84,16 @@ def mean_latency_us(classifier: DigitClassifier, images: np.ndarray, runs: int) 
     return round((time.perf_counter() - started) / len(sample) * 1e6, 2)
 
 
-def evaluate_model(path: Path, images: np.ndarray, labels: np.ndarray, latency_runs: int) -> dict:
+def evaluate_model(path: Path, images: np.ndarray, labels: np.ndarray, latency_runs: int,
+                   uncertain_below: float) -> dict:
     classifier = DigitClassifier(path)
     probabilities = np.concatenate([classifier.predict(chunk) for chunk in np.array_split(images, max(1, len(images) // 500))])
     return {
         "file": path.name,
         "size_bytes": path.stat().st_size,
         "mean_latency_us": mean_latency_us(classifier, images, latency_runs),
-        **classification_metrics(labels, probabilities.argmax(axis=1)),
+        **classification_metrics(labels, probabilities.argmax(axis=1), classifier.classes),
+        **confidence_metrics(probabilities, labels, uncertain_below),
     }
 
 
@@ -102,21 +119,27 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit:
         x_test, y_test = x_test[: args.limit], y_test[: args.limit]
     images = x_test.astype(np.float32) / 255.0
+    training_path = args.models / "training.json"
+    training = json.loads(training_path.read_text()) if training_path.is_file() else {}
+    calibration = training.get("calibration", {})
+    threshold = calibration.get("uncertain_below", 0.8)
     results = {}
     for variant in VARIANTS:
-        results[variant] = evaluate_model(variant_path(args.models, variant), images, y_test, args.latency_runs)
+        results[variant] = evaluate_model(variant_path(args.models, variant), images, y_test, args.latency_runs, threshold)
         print(f"{variant}: accuracy {results[variant]['test_accuracy']:.4%}, "
               f"{results[variant]['mean_latency_us']:.1f} us/image, {results[variant]['size_bytes']:,} bytes")
     chosen, reason = choose(results)
     shutil.copyfile(variant_path(args.models, chosen), args.models / SHIPPED_NAME)
     metrics = {
         "shipped": {"variant": chosen, "file": SHIPPED_NAME, "test_accuracy": results[chosen]["test_accuracy"],
-                    "test_images": len(y_test), "reason": reason},
+                    "test_images": len(y_test), "reason": reason, "test_ece": results[chosen]["ece"]},
+        # Fitted on validation data by model/train.py; the service reads uncertain_below from here.
+        "calibration": calibration,
         "variants": results,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    write_model_card(args.out, metrics, training_path=args.models / "training.json")
+    write_model_card(args.out, metrics, training_path=training_path)
     print(reason)
     print(f"shipped model test accuracy: {results[chosen]['test_accuracy']:.4%}")
 

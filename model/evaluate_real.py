@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from handler.classifier import DigitClassifier
+from handler.classifier import NOT_A_DIGIT, NUM_DIGITS, DigitClassifier
 from handler.config import Settings
 from handler.decode import decode_image
 from handler.errors import DigitApiError
@@ -68,11 +68,13 @@ def read(picture: RealPicture, classifier: DigitClassifier) -> tuple[Reading, np
     except DigitApiError as failure:
         model_input, error = None, f"{failure.status_code}: {failure}"
     elapsed_ms = (time.perf_counter() - started) * 1000
-    api_probabilities = classifier.predict(model_input)[0] if model_input is not None else np.zeros(10)
-    naive = int(np.argmax(classifier.predict(naive_input(picture.data))[0]))
+    api_probabilities = classifier.predict(model_input)[0] if model_input is not None else np.zeros(NUM_DIGITS)
+    naive = int(np.argmax(classifier.predict(naive_input(picture.data))[0][:NUM_DIGITS]))
+    api = int(np.argmax(api_probabilities)) if model_input is not None else -1
+    if api == NOT_A_DIGIT:  # the API refuses it: 422 "no digit found"
+        api, error = -1, "422: not a digit"
     reading = Reading(
-        kind=picture.kind, index=picture.index, label=picture.label,
-        api=int(np.argmax(api_probabilities)) if model_input is not None else -1,
+        kind=picture.kind, index=picture.index, label=picture.label, api=api,
         api_confidence=round(float(api_probabilities.max()), 4), naive=naive, api_ms=round(elapsed_ms, 2), error=error,
     )
     return reading, model_input

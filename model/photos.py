@@ -159,10 +159,12 @@ def _desk(canvas: np.ndarray, rng: np.random.Generator) -> None:
     canvas[...] = np.where(desk, colour * rng.uniform(0.7, 1.1), canvas)
 
 
-def photo(coverage_for: Callable[[int], Coverage], rng: np.random.Generator, condition: str) -> Image.Image:
-    """One phone photo of the digit that ``coverage_for(height)`` draws, in ``condition``."""
+def photo(coverage_for: Callable[[int], Coverage], rng: np.random.Generator, condition: str, *,
+          sides: tuple[int, int] = (640, 1400)) -> Image.Image:
+    """One phone photo of the digit that ``coverage_for(height)`` draws, in ``condition``, its long side in
+    ``sides`` (3000 px frames for "big_frame")."""
     big = condition == "big_frame"
-    long_side = int(rng.integers(2400, 3200)) if big else int(rng.integers(640, 1400))
+    long_side = int(rng.integers(2400, 3200)) if big else int(rng.integers(*sides))
     aspect = rng.choice([0.75, 1.0 / 0.75, 1.0, 0.5625])
     size = (long_side, int(long_side * aspect)) if aspect < 1 else (int(long_side / aspect), long_side)
     short = min(size)

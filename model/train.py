@@ -3,10 +3,13 @@ Title: Digit CNN for the serverless MNIST API
 Description: A small batch-normalised convnet, trained with augmentation for real pictures.
 
 Trains on the MNIST training set (a validation split is held out of it; the test set is never
-seen here), with shifts, rotations, scaling and thin/bold pens, and saves a Keras model that
-`model/convert.py` turns into TensorFlow Lite.
+seen here), with shifts, rotations, scaling and thin/bold pens, mixed with pictures synthesised
+from the training split and passed through the service's own preprocessing (`model/pipeline_data.py`:
+photos, screens, canvases, and an eleventh class, "not a digit"). The network ends in 11 logits;
+a temperature fitted on the validation split calibrates them and is folded into the saved model,
+which `model/convert.py` turns into TensorFlow Lite.
 
-    python -m model.train --epochs 15 --out model/artifacts
+    python -m model.train --epochs 16 --out model/artifacts
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers  # noqa: E402
 
+from model.calibration import calibrate  # noqa: E402
 from model.data import ARTIFACTS, load_mnist, to_model_input  # noqa: E402
 
-NUM_CLASSES = 10
+NUM_CLASSES = 11  # digits 0-9 and NOT_A_DIGIT (model/pipeline_data.py)
 INPUT_SHAPE = (28, 28, 1)
+PIPELINE_SHARE = 0.35  # of each training batch drawn from the pipeline set, the rest from MNIST itself
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -41,6 +46,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--init-from", type=Path, help="start from this saved model and run only the fine-tuning")
     parser.add_argument("--validation-size", type=int, default=5000, help="held out of the training set")
     parser.add_argument("--limit", type=int, help="train on the first N training images only (smoke tests)")
+    parser.add_argument("--pipeline-samples", type=int, default=24000, help="synthesised from the training split")
+    parser.add_argument("--pipeline-val-samples", type=int, default=3000, help="synthesised from the validation split")
+    parser.add_argument("--cache", type=Path, help="keep the synthesised sets here and reuse them when present")
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--out", type=Path, default=ARTIFACTS)
     return parser.parse_args(argv)
@@ -88,10 +96,17 @@ def build_augmenter(seed: int, rotation: float, zoom: float, shift: float) -> ke
     )
 
 
-def make_dataset(x, y, batch_size: int, seed: int, augment: str | None) -> tf.data.Dataset:
-    dataset = tf.data.Dataset.from_tensor_slices((to_model_input(x), y))
+def make_dataset(x, y, batch_size: int, seed: int, augment: str | None, pipeline=None) -> tf.data.Dataset:
+    """Batches of MNIST (augmented), with ``PIPELINE_SHARE`` of each drawn from ``pipeline`` (x, y) when given."""
+    dataset = tf.data.Dataset.from_tensor_slices((to_model_input(x), y.astype(np.int64)))
     if augment:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    if pipeline is not None:
+        extra = tf.data.Dataset.from_tensor_slices((to_model_input(pipeline[0]), pipeline[1].astype(np.int64)))
+        extra = extra.shuffle(len(pipeline[0]), seed=seed + 3, reshuffle_each_iteration=True).repeat()
+        dataset = tf.data.Dataset.sample_from_datasets(
+            [dataset, extra], weights=[1 - PIPELINE_SHARE, PIPELINE_SHARE], seed=seed, stop_on_empty_dataset=True
+        )
     dataset = dataset.batch(batch_size)
     if augment:
         params = AUGMENTATION[augment]
@@ -134,7 +149,7 @@ def build_model() -> keras.Sequential:
             layers.BatchNormalization(),
             layers.ReLU(),
             layers.Dropout(0.4),
-            layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities"),
+            layers.Dense(NUM_CLASSES, name="logits"),  # softmax at inference, after calibration
         ],
         name="mnist_cnn",
     )
@@ -149,7 +164,7 @@ def fit(model: keras.Model, schedule, train_ds, val_ds, epochs: int, history: di
     """Compile with a fresh Adam on ``schedule``, train, and append the epochs to ``history``."""
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
     # A live bar in a terminal, one line per epoch in logs and CI. shuffle=False: tf.data reshuffles.
@@ -166,10 +181,17 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     (x_fit, y_fit), (x_val, y_val) = split_train_validation(x_train, y_train, args.validation_size, args.seed)
-    print(f"training on {len(x_fit)} images, validating on {len(x_val)}")
+    # Pictures synthesised from each split alone: no validation digit is ever trained on.
+    pipeline_fit = pipeline_set(x_fit, y_fit, args.pipeline_samples, args.seed + 10, args.cache, "train")
+    pipeline_val = pipeline_set(x_val, y_val, args.pipeline_val_samples, args.seed + 11, args.cache, "val")
+    print(f"training on {len(x_fit)} MNIST images + {len(pipeline_fit[1])} pipeline pictures, "
+          f"validating on {len(x_val)} + {len(pipeline_val[1])}")
 
-    val_ds = make_dataset(x_val, y_val, args.batch_size, args.seed, augment=None)
-    steps_per_epoch = int(np.ceil(len(x_fit) / args.batch_size))
+    x_check, y_check = np.concatenate([x_val, pipeline_val[0]]), np.concatenate([y_val, pipeline_val[1]])
+    val_ds = make_dataset(x_check, y_check, args.batch_size, args.seed, augment=None)
+    share = PIPELINE_SHARE if len(pipeline_fit[1]) else 0.0
+    steps_per_epoch = int(np.ceil(len(x_fit) / (1 - share) / args.batch_size))
+    extra = pipeline_fit if len(pipeline_fit[1]) else None
     history: dict[str, list[float]] = {}
     if args.init_from:
         model = keras.models.load_model(args.init_from)
@@ -183,26 +205,56 @@ def main(argv: list[str] | None = None) -> None:
             args.learning_rate / 10, decay_steps=int(steps * 0.85), alpha=1e-3,
             warmup_target=args.learning_rate, warmup_steps=int(steps * 0.15),
         )
-        fit(model, schedule, make_dataset(x_fit, y_fit, args.batch_size, args.seed, "full"), val_ds, args.epochs, history)
+        full = make_dataset(x_fit, y_fit, args.batch_size, args.seed, "full", extra)
+        fit(model, schedule, full, val_ds, args.epochs, history)
     if args.finetune_epochs:
         schedule = keras.optimizers.schedules.CosineDecay(
             args.finetune_learning_rate, decay_steps=args.finetune_epochs * steps_per_epoch, alpha=1e-2
         )
-        light = make_dataset(x_fit, y_fit, args.batch_size, args.seed + 1, "light")
+        light = make_dataset(x_fit, y_fit, args.batch_size, args.seed + 1, "light", extra)
         fit(model, schedule, light, val_ds, args.finetune_epochs, history)
 
+    """
+    ## Calibrate
+    """
+    logits = model.predict(to_model_input(x_check), batch_size=512, verbose=0)
+    calibration = calibrate(logits, y_check, mnist_count=len(y_val))
+    print(f"temperature {calibration['temperature']:.3f}: validation ECE {calibration['ece_before']:.4f} -> "
+          f"{calibration['ece_after']:.4f}; uncertain below {calibration['uncertain_below']}")
+    calibrated = keras.Sequential([model, layers.Rescaling(1 / calibration["temperature"], name="temperature")],
+                                  name="mnist_cnn")
+
     args.out.mkdir(parents=True, exist_ok=True)
-    model.save(args.out / "mnist_cnn.keras")
+    calibrated.save(args.out / "mnist_cnn.keras")
     record = {
         "seed": args.seed, "epochs": 0 if args.init_from else args.epochs, "batch_size": args.batch_size,
         "learning_rate": args.learning_rate, "finetune_epochs": args.finetune_epochs,
         "finetune_learning_rate": args.finetune_learning_rate,
         "init_from": str(args.init_from) if args.init_from else None,
-        "train_images": len(x_fit), "validation_images": len(x_val), "history": history,
+        "train_images": len(x_fit), "validation_images": len(x_val),
+        "pipeline_train": np.bincount(pipeline_fit[1], minlength=NUM_CLASSES).tolist(),
+        "pipeline_validation": np.bincount(pipeline_val[1], minlength=NUM_CLASSES).tolist(),
+        "pipeline_share": share, "calibration": calibration, "history": history,
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
-    val_loss, val_accuracy = model.evaluate(val_ds, verbose=0)
-    print(f"validation loss: {val_loss:.4f}  validation accuracy: {val_accuracy:.4f}")
+    print(f"validation accuracy (MNIST + pipeline, 11 classes): {calibration['accuracy']:.4f}")
+
+
+def pipeline_set(x, y, count: int, seed: int, cache: Path | None, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` pictures from (x, y) through the service's preprocessing; cached as .npz when asked."""
+    if count <= 0:
+        return np.zeros((0, 28, 28), np.uint8), np.zeros((0,), np.uint8)
+    path = cache / f"pipeline-{split}-{seed}-{count}-{len(x)}.npz" if cache else None
+    if path and path.is_file():
+        with np.load(path) as stored:
+            return stored["x"], stored["y"]
+    from model.pipeline_data import build
+
+    images, labels = build(x, y, count, seed)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, x=images, y=labels)
+    return images, labels
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from handler.deps import ClassifierDep, SettingsDep
 from handler.errors import DigitApiError, UnusableImage
 from handler.schemas import Mode, Prediction, error_responses
-from handler.service import model_input_for, read_digits
+from handler.service import model_input_for, read_digits, uncertain_below
 
 router = APIRouter(tags=["predict"])
 
@@ -17,7 +17,8 @@ ERRORS = error_responses({
     400: "The file cannot be decoded as an image, or the request is malformed.",
     413: "The file or the image's pixel count is over the limit.",
     415: "The file is not an image type the service reads.",
-    422: "A valid image with no readable digit, not 28x28 in mnist mode, or more files than a batch takes.",
+    422: "A valid image with no single readable digit (blank, a letter, a scribble, a shape, several digits), "
+         "not 28x28 in mnist mode, or more files than a batch takes.",
     503: "The model is not available.",
 })
 ModeQuery = Annotated[Mode, Query(description="auto: any picture of one digit; mnist: a 28x28 MNIST-style image.")]
@@ -39,8 +40,10 @@ async def predict(
 ) -> Prediction:
     """Read the handwritten digit in one image."""
     data, content_type = await _read(file)
-    [prediction] = read_digits(classifier, [model_input_for(data, content_type, mode, settings)], mode, explain=explain)
-    request.state.log.update(digit=prediction.digit, confidence=round(prediction.confidence, 4), mode=mode)
+    model_input = model_input_for(data, content_type, mode, settings)
+    [prediction] = read_digits(classifier, [model_input], mode, explain=explain, uncertain_below=uncertain_below(settings))
+    request.state.log.update(digit=prediction.digit, confidence=round(prediction.confidence, 4),
+                             uncertain=prediction.uncertain, mode=mode)
     return prediction
 
 
@@ -56,13 +59,15 @@ async def predict_batch(
     """Read one digit from each of several images (at most MAX_BATCH_FILES), answered in order."""
     if len(files) > settings.MAX_BATCH_FILES:
         raise UnusableImage(f"{len(files)} files sent; a batch takes at most {settings.MAX_BATCH_FILES}")
-    inputs = []
+    inputs, names = [], []
     for index, upload in enumerate(files):
         data, content_type = await _read(upload)
         try:
             inputs.append(model_input_for(data, content_type, mode, settings))
         except DigitApiError as error:  # say which file failed; the status stays the file's own
             raise type(error)(f"files[{index}] ({upload.filename}): {error}") from error
-    predictions = read_digits(classifier, inputs, mode, explain=explain)
+        names.append(f"files[{index}] ({upload.filename})")
+    predictions = read_digits(classifier, inputs, mode, explain=explain, uncertain_below=uncertain_below(settings),
+                              labels=names)
     request.state.log.update(digits="".join(p.digit for p in predictions), mode=mode, count=len(predictions))
     return predictions

@@ -123,3 +123,46 @@ def test_int_percentiles_match_numpy():
     for shape, low, high in (((7, 5), -255, 256), ((40, 30), -3, 90), ((1, 1), 0, 1), ((64, 64), -20, -10)):
         values = rng.integers(low, high, shape).astype(np.int16)
         assert np.allclose(_int_percentiles(values, (0.5, 10, 50, 99.5)), np.percentile(values, [0.5, 10, 50, 99.5]))
+
+
+def photo_of_seven(size=(480, 360), light=None) -> np.ndarray:
+    """A 7 on paper, lit by ``light`` (a float multiplier field of the picture's shape)."""
+    rgb = seven(size=size, width=8).astype(np.float32)
+    if light is not None:
+        rgb = rgb * light[..., np.newaxis]
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def soft_band(size=(480, 360), depth=0.45, centre=0.8, half=0.12, softness=0.04) -> np.ndarray:
+    """A soft diagonal shadow band (darker and larger in total than the digit), away from the 7."""
+    ys, xs = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float32)
+    across = (xs + ys) / (size[0] + size[1])
+    return 1 - depth / (1 + np.exp(-(half - np.abs(across - centre)) / softness))
+
+
+def test_find_ink_ignores_a_soft_shadow_band_and_keeps_the_digit():
+    ink = find_ink(photo_of_seven(light=soft_band()))
+    digit = stroke_mask(size=(480, 360), width=8)
+    assert ink[digit].mean() > 0.8
+    band = (soft_band() < 0.7) & ~np.pad(digit, 20)[20:-20, 20:-20]
+    assert ink[band].mean() < 0.05  # the band is paper in the shade, not ink
+
+
+def test_find_ink_takes_dark_ink_on_light_paper_beside_a_lamp_hotspot():
+    ys, xs = np.mgrid[0:360, 0:480].astype(np.float32)
+    hotspot = 0.75 + 0.5 * np.exp(-(((xs - 400) ** 2 + (ys - 80) ** 2) / 60.0**2))  # saturates the paper
+    ink = find_ink(photo_of_seven(light=hotspot))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.8
+    assert ink[60:100, 380:420].max() < 0.2  # the bright spot is not "light ink"
+
+
+def test_find_ink_removes_the_lines_of_ruled_paper_under_uneven_light():
+    image = Image.fromarray(photo_of_seven(light=soft_band(depth=0.3)))
+    draw = ImageDraw.Draw(image)
+    for y in range(20, 360, 30):
+        draw.line([(0, y), (480, y + 3)], fill=(150, 170, 210), width=2)
+    ink = find_ink(np.asarray(image))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.7
+    lines_far_from_digit = np.zeros((360, 480), dtype=bool)
+    lines_far_from_digit[318:326, 300:] = True  # the line at y = 320, right of the 7
+    assert ink[lines_far_from_digit].max() < 0.1

@@ -22,7 +22,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     report = tmp_path_factory.mktemp("report")
     data = ["--data", str(MNIST_PATH)]
     train.main([*data, "--limit", "600", "--validation-size", "100", "--epochs", "1", "--finetune-epochs", "1", "--batch-size", "64",
-                "--out", str(artifacts)])
+                "--pipeline-samples", "60", "--pipeline-val-samples", "30", "--out", str(artifacts)])
     convert.main([*data, "--keras", str(artifacts / "mnist_cnn.keras"), "--calibration-size", "64",
                   "--out", str(artifacts)])
     evaluate.main([*data, "--models", str(artifacts), "--out", str(report), "--limit", "500",
@@ -36,6 +36,8 @@ def test_train_writes_model_and_history(pipeline):
     record = json.loads((artifacts / "training.json").read_text())
     assert record["train_images"] == 500 and record["validation_images"] == 100
     assert len(record["history"]["loss"]) == 2 and "val_accuracy" in record["history"]  # both phases
+    assert sum(record["pipeline_train"]) > 40 and len(record["pipeline_train"]) == 11  # digits + not a digit
+    assert record["calibration"]["temperature"] > 0 and 0.5 <= record["calibration"]["uncertain_below"] <= 0.95
 
 
 def test_convert_writes_float32_and_int8(pipeline):
@@ -67,8 +69,9 @@ def test_evaluate_writes_metrics_for_both_variants(pipeline):
     assert set(metrics["variants"]) == {"float32", "int8"}
     for result in metrics["variants"].values():
         confusion = np.array(result["confusion_matrix"])
-        assert confusion.shape == (10, 10) and confusion.sum() == 500
-        assert result["test_accuracy"] == pytest.approx(np.trace(confusion) / 500)
+        assert confusion.shape == (10, 11) and confusion.sum() == 500  # the last column: refused as not a digit
+        assert result["test_accuracy"] == pytest.approx(np.trace(confusion[:, :10]) / 500)
+        assert 0.0 <= result["ece"] <= 1.0 and 0.0 <= result["uncertain"] <= 1.0
         assert set(result["per_class"]) == {str(d) for d in range(10)}
         assert result["size_bytes"] > 0 and result["mean_latency_us"] > 0
     assert metrics["shipped"]["variant"] in metrics["variants"]

@@ -28,9 +28,9 @@ def test_shipped_model_has_handler_input_shape(classifier, metrics):
     assert classifier.input_dtype == np.dtype(metrics["shipped"]["variant"])
 
 
-def test_shipped_model_answers_ten_probabilities(classifier):
+def test_shipped_model_answers_digits_and_not_a_digit(classifier):
     probabilities = classifier.predict(np.zeros((3, 28, 28), dtype=np.float32))
-    assert probabilities.shape == (3, 10)
+    assert probabilities.shape == (3, 11) and classifier.knows_non_digits
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
 
 
@@ -45,7 +45,13 @@ def test_shipped_model_metrics_match_a_fresh_evaluation(classifier, metrics, mni
     predicted = classifier.predict(images.astype(np.float32) / 255.0).argmax(axis=1)
     accuracy = float(np.mean(predicted == labels))
     assert accuracy == pytest.approx(metrics["shipped"]["test_accuracy"], abs=1e-6)
-    assert accuracy >= 0.995
+    assert accuracy >= 0.996
+
+
+def test_shipped_model_has_a_calibrated_uncertain_threshold(metrics):
+    calibration = metrics["calibration"]
+    assert 0.5 <= calibration["uncertain_below"] <= 0.95
+    assert calibration["ece_after"] <= calibration["ece_before"]
 
 
 def test_model_card_names_the_shipped_accuracy(metrics):
