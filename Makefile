@@ -4,7 +4,8 @@ PYTHON_VERSION := 3.13
 VENV := .venv
 PY := $(VENV)/bin/python
 DATA ?= ../shared/data/mnist.npz
-EPOCHS ?= 20
+EPOCHS ?= 14
+FINETUNE_EPOCHS ?= 3
 PORT ?= 3000
 SAM_VENV := .venv-sam
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
@@ -74,7 +75,7 @@ loadtest: venv ## Bounded load test of the local emulation on 127.0.0.1 (REQUEST
 	$(PY) -m infra.loadtest --requests $(REQUESTS) --concurrency $(CONCURRENCY) --json test-output/loadtest.json
 
 train: venv ## Train, convert and evaluate the model (writes model/artifacts, metrics.json, MODEL_CARD.md)
-	$(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --out model/artifacts
+	$(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --finetune-epochs $(FINETUNE_EPOCHS) --out model/artifacts --cache build/pipeline-cache
 	$(PY) -m model.convert --data $(DATA) --keras model/artifacts/mnist_cnn.keras --out model/artifacts
 	$(PY) -m model.evaluate --data $(DATA) --models model/artifacts --out model
 
