@@ -5,6 +5,7 @@
     python examples/client.py --batch ../shared/data/samples/any-image/digit-*.png   # one call, in order
     python examples/client.py --mode mnist ../shared/data/samples/mnist-28x28/digit-7.jpeg
     python examples/client.py --url https://abc123.execute-api.us-east-1.amazonaws.com digit.png
+    DIGIT_API_URL=https://... python examples/client.py digit.png                   # the same, from the environment
 
 Prints ``name: digit (confidence)`` per picture. An error answer prints its status and message and the
 script exits 1: the function answers ``{"detail": "..."}``, API Gateway itself ``{"message": "..."}``
@@ -15,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import mimetypes
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-DEFAULT_URL = "http://127.0.0.1:3000"  # make serve
+LOCAL_URL = "http://127.0.0.1:3000"  # make serve
 TIMEOUT_S = 30.0  # a cold start plus a 12 MP photo fits well inside
 
 
@@ -73,7 +75,8 @@ def line(path: Path, prediction: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", type=Path, nargs="+", help="pictures of one digit each")
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"the API (default {DEFAULT_URL}; on AWS: ApiUrl)")
+    parser.add_argument("--url", default=os.environ.get("DIGIT_API_URL", LOCAL_URL),
+                        help=f"the API: the stack's ApiUrl on AWS (default: $DIGIT_API_URL, else {LOCAL_URL})")
     parser.add_argument("--mode", choices=["auto", "mnist"], default="auto")
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--raw", action="store_true", help="send each file's bytes as the body, not multipart")

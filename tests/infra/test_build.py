@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import pytest
 from infra.events import http_api_event, multipart_body
 from infra.package_report import MAX_UNZIPPED_BYTES, RUNTIME_LIMITS, check_package
 from tests.conftest import MNIST_PATH, REPO_ROOT, SAMPLES
+from tests.doc_figures import README, SERVERLESS, same_to_stated_digits
 from tests.infra.conftest import model_file
 from tests.utils import encode_image
 
@@ -162,3 +165,17 @@ def test_build_run_writes_no_bytecode(built: Built) -> None:
 def test_build_report_has_sizes_and_glibc(built: Built) -> None:
     assert "| numpy |" in built.report and "| ai-edge-litert |" in built.report
     assert "zipped" in built.report and "GLIBC_2." in built.report
+
+
+@pytest.mark.parametrize(("text", "pattern"), [
+    (README, r"in a (?P<zipped>\d+) MB zip \((?P<unzipped>\d+) MB unzipped\)"),
+    (README, r"make build .*: (?P<unzipped>\d+) MB unzipped \((?P<zipped>\d+) MB zip\)"),
+    (SERVERLESS, r"model\): (?P<unzipped>\d+\.\d) MB unzipped, (?P<zipped>\d+\.\d) MB zipped"),
+], ids=["README intro", "README make build", "serverless.md"])
+def test_build_size_is_the_one_the_docs_give(built: Built, text: str, pattern: str) -> None:
+    measured = re.search(r"unzipped: (?P<unzipped>[\d.]+) MB .*zipped: (?P<zipped>[\d.]+) MB", built.report)
+    match = re.search(pattern, text)
+    assert measured and match, "the sentence or the report line is gone"
+    for part in ("unzipped", "zipped"):
+        assert same_to_stated_digits(Decimal(match[part]), float(measured[part])), (
+            f"the docs say {match[part]} MB {part}, the build report {measured[part]} MB")
