@@ -18,16 +18,18 @@ def report(path: str) -> dict:
 BENCH = report("bench/report.json")
 METRICS = report("model/metrics.json")
 REAL = report("model/real_pictures.json")
+WARM = BENCH["warm"]
 FIGURES = {
     "MNIST accuracy (shipped int8)": (r"\| (\d+\.\d+)% \(int8 TFLite\)", [100 * METRICS["shipped"]["test_accuracy"]]),
-    "MNIST accuracy in the model section": (r"int8, (\d+\.\d+)% \(float32 (\d+\.\d+)%",
-                                            [100 * METRICS["variants"][v]["test_accuracy"] for v in ("int8", "float32")]),
+    "MNIST accuracy in the model section": (
+        r"int8, (\d+\.\d+)% \(float32 (\d+\.\d+)%",
+        [100 * METRICS["variants"][v]["test_accuracy"] for v in ("int8", "float32")]),
     "real pictures": (r"real pictures: (\d+) generated .* \| (\d+)% of every kind \| (\d+)% \(plain resize\)",
                       [REAL["pictures"], 100 * min(k["api_accuracy"] for k in REAL["per_kind"].values()),
                        100 * REAL["naive_accuracy"]]),
     "warm p50": (r"\| (\d+\.\d+) ms / (\d+\.\d+) ms p50 \| (\d+\.\d+) ms / (\d+\.\d+) ms \|",
-                 [BENCH["warm"]["png28_mnist"]["ours"]["p50_ms"], BENCH["warm"]["jpeg_1mp_auto"]["ours"]["p50_ms"],
-                  BENCH["warm"]["png28_mnist"]["baseline"]["p50_ms"], BENCH["warm"]["jpeg_1mp_auto"]["baseline"]["p50_ms"]]),
+                 [WARM[kind][side]["p50_ms"] for side in ("ours", "baseline")
+                  for kind in ("png28_mnist", "jpeg_1mp_auto")]),
     "cold start": (r"cold start: import \+ model load \+ first answer \| (\d+\.\d+) s \| (\d+\.\d+) s \|",
                    [BENCH["cold_start"]["ours"]["in_process_s"], BENCH["cold_start"]["baseline"]["in_process_s"]]),
 }

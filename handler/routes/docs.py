@@ -36,29 +36,25 @@ def assets_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
-def _root(request: Request) -> str:
-    return str(request.scope.get("root_path") or "").rstrip("/")
+def _urls(request: Request) -> tuple[str, str, str]:
+    """The page's OpenAPI URL, its files' folder and its title prefix, under the request's root path."""
+    root = str(request.scope.get("root_path") or "").rstrip("/")
+    return f"{root}{request.app.openapi_url}", f"{root}{ASSETS_PATH}", request.app.title
 
 
 @router.get("/docs")
 def swagger_ui(request: Request) -> HTMLResponse:
-    root = _root(request)
-    return get_swagger_ui_html(
-        openapi_url=f"{root}{request.app.openapi_url}", title=f"{request.app.title} - Swagger UI",
-        swagger_js_url=f"{root}{ASSETS_PATH}/swagger-ui-bundle.js",
-        swagger_css_url=f"{root}{ASSETS_PATH}/swagger-ui.css",
-        swagger_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
-    )
+    openapi, assets, title = _urls(request)
+    return get_swagger_ui_html(openapi_url=openapi, title=f"{title} - Swagger UI",
+                               swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{assets}/swagger-ui.css", swagger_favicon_url=f"{assets}/favicon.png")
 
 
 @router.get("/redoc")
 def redoc(request: Request) -> HTMLResponse:
-    root = _root(request)
-    return get_redoc_html(
-        openapi_url=f"{root}{request.app.openapi_url}", title=f"{request.app.title} - ReDoc",
-        redoc_js_url=f"{root}{ASSETS_PATH}/redoc.standalone.js",
-        redoc_favicon_url=f"{root}{ASSETS_PATH}/favicon.png", with_google_fonts=False,
-    )
+    openapi, assets, title = _urls(request)
+    return get_redoc_html(openapi_url=openapi, title=f"{title} - ReDoc", redoc_js_url=f"{assets}/redoc.standalone.js",
+                          redoc_favicon_url=f"{assets}/favicon.png", with_google_fonts=False)
 
 
 @router.get(f"{ASSETS_PATH}/{{name}}")
