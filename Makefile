@@ -20,8 +20,11 @@ BUILD_DIR ?= .aws-sam/build/DigitFunction
 .DEFAULT_GOAL := help
 .PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures bench bench-quick clean
 
+# Descriptions may name $(PORT); the column is as wide as the longest task name.
 help: ## List the tasks
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v port='$(PORT)' \
+		'{gsub(/\$$\(PORT\)/, port, $$2); name[NR] = $$1; text[NR] = $$2; if (length($$1) > w) w = length($$1)} \
+		END {for (i = 1; i <= NR; i++) printf "  make %-*s  %s\n", w, name[i], text[i]}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-train.txt
 	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }

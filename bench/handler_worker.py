@@ -100,8 +100,9 @@ def where_time_goes(folder: Path, scenario: Scenario, calls: int) -> dict[str, A
     for _ in range(calls):
         call()
     profile.disable()
-    rows = [(cumulative * 1000 / calls, f"{Path(file).parent.name}/{Path(file).name}:{line} {name}")
-            for (file, line, name), (_, _, _, cumulative, _) in pstats.Stats(profile).stats.items()  # type: ignore[attr-defined]
+    # No line numbers: the committed report would name stale lines after the next edit.
+    rows = [(cumulative * 1000 / calls, f"{Path(file).parent.name}/{Path(file).name} {name}")
+            for (file, _, name), (_, _, _, cumulative, _) in pstats.Stats(profile).stats.items()  # type: ignore[attr-defined]
             if Path(file).parent.name == "handler" and name != "call"]
     rows.sort(reverse=True)
     return {"calls": calls, "model_input_for": summarize(timings),

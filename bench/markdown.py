@@ -11,9 +11,8 @@ MISSED_NOTES = {
                       "variant is the next step if its accuracy holds.",
     "warm_p50_jpeg_1mp": "Tried: async FastAPI dependencies (~0.5 ms a request; the web and Lambda layers now "
                          "take about 1 ms of a photo request, base64 and multipart included). The rest is image "
-                         "work in `handler/decode.py`, `ink.py` and `preprocess.py` (another helper's files, not "
-                         "changed by the benchmark): 'Where a photo's time goes' below names the functions to "
-                         "work on.",
+                         "work in `handler/decode.py`, `ink.py` and `preprocess.py`: 'Where a photo's time goes' "
+                         "below names the functions to work on.",
     "speedup_vs_baseline": "The smallest ratio is a photo, whose time is image work, not the model (the model "
                            "alone and the 28x28 request are far past 30x): the baseline only resizes, which is "
                            "why it misreads those photos (see 'read right'). 30x on a photo would mean a few ms "
@@ -62,7 +61,7 @@ def header(report: dict[str, Any]) -> list[str]:
 
 
 def targets_table(report: dict[str, Any]) -> list[str]:
-    lines = ["## Targets (issue 6)", "", "| target | measured | limit | met | missed by |", "| --- | --- | --- | --- | --- |"]
+    lines = ["## Targets", "", "| target | measured | limit | met | missed by |", "| --- | --- | --- | --- | --- |"]
     for t in report["targets"]:
         missed = f"{t['missed_by']:g} {t['unit']} ({t['missed_by_factor']:g}x)" if "missed_by" in t else ""
         measured = "n/a" if t["measured"] is None else f"{t['measured']:g} {t['unit']}"

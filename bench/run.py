@@ -59,17 +59,23 @@ FULL = Plan("full", 1.0, 7, 3, 3, 1, 5, None, True, True)
 QUICK = Plan("quick", 0.02, 2, 1, 1, 0, 1, 3000, False, False)
 
 
+def absolute_path(text: str) -> Path:
+    """Every path argument, resolved against the caller's working directory once: the workers run
+    inside the build folder, where the Makefile's relative ``--cache test-output/...`` means nothing."""
+    return Path(text).resolve()
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="few samples and a tiny baseline: checks the script")
-    parser.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD,
+    parser.add_argument("--build-dir", type=absolute_path, default=DEFAULT_BUILD,
                         help="sam build output to measure cold start and size from (else the repo)")
-    parser.add_argument("--models", type=Path, default=REPO / "model" / "artifacts",
+    parser.add_argument("--models", type=absolute_path, default=REPO / "model" / "artifacts",
                         help="folder with mnist_cnn.tflite and mnist_cnn_{float32,int8}.tflite")
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "mnist.npz")
-    parser.add_argument("--cache", type=Path, default=REPO / "bench" / ".cache",
+    parser.add_argument("--data", type=absolute_path, default=REPO.parent / "shared" / "data" / "mnist.npz")
+    parser.add_argument("--cache", type=absolute_path, default=REPO / "bench" / ".cache",
                         help="baseline model and generated uploads (ignored by git, never shipped)")
-    parser.add_argument("--out", type=Path, default=REPO / "bench", help="where report.json, REPORT.md go")
+    parser.add_argument("--out", type=absolute_path, default=REPO / "bench", help="where report.json, REPORT.md go")
     parser.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
                         help="first wait up to this long for the 1-minute load average to drop below half the cores")
     return parser.parse_args(argv)
@@ -120,7 +126,7 @@ def ensure_baseline(cache: Path, data: Path, plan: Plan) -> Path:
 def code_location(build_dir: Path, models: Path) -> tuple[Path, bool, dict[str, str]]:
     """Where the service's code is imported from, whether that is a build folder, and MODEL_PATH if needed."""
     is_build = (build_dir / "handler" / "lambda_function.py").is_file()
-    root = build_dir.resolve() if is_build else REPO  # absolute: children run with it as cwd and PYTHONPATH
+    root = build_dir if is_build else REPO
     default_model = root / "model" / "artifacts" / "mnist_cnn.tflite"
     wanted = models / "mnist_cnn.tflite"
     use_default = default_model.is_file() and (is_build or default_model.resolve() == wanted.resolve())

@@ -10,8 +10,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from handler.config import LAMBDA_REQUEST_LIMIT, get_settings
 from handler.errors import DigitApiError
 from handler.observability import RequestLogMiddleware, get_logger
-from handler.routes import feedback, meta, page, predict
+from handler.routes import docs, feedback, meta, page, predict
 from handler.service import load_classifier
+from handler.slashes import TrailingSlash
 
 settings = get_settings()
 logger = get_logger(settings.SERVICE_NAME, settings.LOG_LEVEL)
@@ -59,11 +60,14 @@ class BodySizeLimit:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Handwritten digit API", version=meta.VERSION, description=DESCRIPTION)
+    # docs_url/redoc_url off: handler/routes/docs.py serves both pages with their files from here (no CDN).
+    app = FastAPI(title="Handwritten digit API", version=meta.VERSION, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, redirect_slashes=False)
     app.include_router(predict.router)
     app.include_router(meta.router)
     app.include_router(feedback.router)
     app.include_router(page.router)
+    app.include_router(docs.router)
 
     @app.exception_handler(DigitApiError)
     async def domain_error(request: Request, error: DigitApiError) -> JSONResponse:
@@ -82,6 +86,7 @@ def create_app() -> FastAPI:
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestLogMiddleware, logger=logger)
+    app.add_middleware(TrailingSlash)
     return app
 
 

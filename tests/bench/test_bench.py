@@ -5,33 +5,53 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bench import cost
+from bench import cost, package
 from bench.coldstart import STDLIB, import_times
 from bench.stats import MIN_SAMPLES, Budget, summarize, time_calls
-from tests.conftest import MNIST_PATH, REPO_ROOT
+from tests.conftest import MNIST_PATH, REPO_ROOT, SHIPPED_MODEL
 
 SCENARIOS = {"png28_mnist", "jpeg_1mp_auto", "jpeg_12mp_auto", "batch16_mnist"}
 TARGETS = {"warm_p50_png28", "warm_p50_jpeg_1mp", "speedup_vs_baseline", "cold_start", "package_unzipped"}
 QUICK_TIMEOUT_S = 600
 
 
+def build_folder_like(folder: Path) -> None:
+    """What ``sam build`` lays out, made in seconds: the handler and model copied, the runtime
+    dependencies linked file by file from this virtualenv (so they count as no bytes in its size)."""
+    shutil.copytree(REPO_ROOT / "handler", folder / "handler", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "model" / "artifacts").mkdir(parents=True)
+    shutil.copy2(SHIPPED_MODEL, folder / "model" / "artifacts" / SHIPPED_MODEL.name)
+    site = Path(np.__file__).parent.parent
+    for path in package.distribution_files(package.closure(package.requirement_lines(REPO_ROOT / "requirements.txt"))):
+        link = folder / path.relative_to(site)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(path)
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One ``bench.run --quick`` into a temporary folder (its own cache: a tiny baseline is trained there)."""
-    out = tmp_path_factory.mktemp("bench")
+    """``make build && make bench-quick`` as the Makefile runs it: every path relative to the caller's
+    folder, and a build folder, inside which the workers run (a tiny baseline is trained in the cache)."""
+    work = tmp_path_factory.mktemp("bench")
+    build_folder_like(work / "build" / "DigitFunction")
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--quick", "--out", str(out), "--cache", str(out / "cache"),
-         "--data", str(MNIST_PATH), "--build-dir", str(out / "no-build")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=QUICK_TIMEOUT_S, check=False,
+        [sys.executable, "-m", "bench.run", "--quick", "--out", "out", "--cache", "out/cache",
+         "--data", os.path.relpath(MNIST_PATH, work), "--build-dir", "build/DigitFunction"],
+        cwd=work, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True, text=True, timeout=QUICK_TIMEOUT_S, check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    return out
+    return work / "out"
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +103,19 @@ def test_run_quick_times_cold_starts_and_imports(report: dict) -> None:
 
 
 @pytest.mark.slow
+def test_run_quick_measures_the_build_folder_when_there_is_one(report: dict) -> None:
+    assert report["meta"]["code_source"].startswith("sam build folder /")
+    assert report["package"]["ours"]["estimate"] is False
+
+
+@pytest.mark.slow
+def test_run_quick_profiles_name_functions_without_line_numbers(report: dict) -> None:
+    """Line numbers would be stale in the committed report after the next edit of the module."""
+    rows = [row["function"] for profile in report["profiles"].values() for row in profile["functions"]]
+    assert rows and all(re.fullmatch(r"handler/\w+\.py \S+", name) for name in rows), rows
+
+
+@pytest.mark.slow
 def test_run_quick_sizes_the_package_and_memory(report: dict) -> None:
     assert 0 < report["package"]["ours"]["unzipped_mib"] < report["package"]["baseline"]["unzipped_mib"]
     assert report["memory"]["ours_peak_rss_mib"] > 0
@@ -99,7 +132,7 @@ def test_run_quick_prices_every_memory_size_and_architecture(report: dict) -> No
 
 
 @pytest.mark.slow
-def test_run_quick_states_every_target_of_issue_6(quick_run: Path, report: dict) -> None:
+def test_run_quick_states_every_target(quick_run: Path, report: dict) -> None:
     assert {t["name"] for t in report["targets"]} == TARGETS
     markdown = (quick_run / "REPORT.md").read_text()
     for item in report["targets"]:
@@ -161,13 +194,12 @@ def test_recommend_skips_memory_sizes_the_worker_does_not_fit() -> None:
     assert advice["memory_mb"] * 1.0 >= 300.0 * cost.MEMORY_HEADROOM
 
 
-def test_code_location_makes_a_relative_build_dir_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cold-start children run inside the build folder, so a relative path (the Makefile's) must not reach them."""
-    from bench.run import code_location
+def test_parse_args_resolves_relative_paths_against_the_callers_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers run inside the build folder, so a relative path (the Makefile's) must not reach them."""
+    from bench.run import parse_args
 
-    (tmp_path / "build" / "handler").mkdir(parents=True)
-    (tmp_path / "build" / "handler" / "lambda_function.py").write_text("")
     monkeypatch.chdir(tmp_path)
-    root, is_build, _ = code_location(Path("build"), REPO_ROOT / "model" / "artifacts")
-    assert is_build
-    assert root == tmp_path / "build"
+    args = parse_args(["--cache", "test-output/bench/cache", "--out", "test-output/bench", "--build-dir", "build",
+                       "--data", "mnist.npz", "--models", "models"])
+    assert args.cache == tmp_path / "test-output" / "bench" / "cache"
+    assert all(getattr(args, name).is_absolute() for name in ("out", "build_dir", "data", "models"))

@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ import pytest
 from infra.events import http_api_event, multipart_body
 from infra.package_report import MAX_UNZIPPED_BYTES, RUNTIME_LIMITS, check_package
 from tests.conftest import MNIST_PATH, REPO_ROOT, SAMPLES
+from tests.doc_figures import README, SERVERLESS, same_to_stated_digits
 from tests.infra.conftest import model_file
 from tests.utils import encode_image
 
@@ -29,6 +32,7 @@ SAMPLE_FILES = sorted((SAMPLES / "any-image").iterdir()) + sorted((SAMPLES / "mn
 # Every format decode.py accepts, written by Pillow here, read by the package's own Pillow there.
 FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "BMP": "image/bmp",
            "WEBP": "image/webp", "TIFF": "image/tiff"}
+FIRST_PREDICTION = 5  # events(): the answers before it are health, docs, a docs script, openapi, feedback
 MEDIA_TYPES = {".png": "image/png", ".jpeg": "image/jpeg", ".jpg": "image/jpeg"}
 
 
@@ -43,8 +47,10 @@ class Built:
 
 
 def events(fixture_images: dict[str, tuple[bytes, str]]) -> list[dict[str, Any]]:
-    """health, docs, openapi.json, one feedback, then one /predict per image (in ``fixture_images`` order)."""
-    found = [http_api_event("GET", "/health"), http_api_event("GET", "/docs"), http_api_event("GET", "/openapi.json")]
+    """health, docs, a docs script, openapi.json, one feedback, then one /predict per image (in
+    ``fixture_images`` order)."""
+    found = [http_api_event("GET", "/health"), http_api_event("GET", "/docs"),
+             http_api_event("GET", "/docs-assets/swagger-ui-bundle.js"), http_api_event("GET", "/openapi.json")]
     body, content_type = multipart_body([("file", "d.png", fixture_images["PNG"][0], "image/png")], {"label": "3"})
     found.append(http_api_event("POST", "/feedback", body=body, headers={"content-type": content_type}))
     for name, (data, media_type) in fixture_images.items():
@@ -135,20 +141,21 @@ def test_build_drops_unused_litert_parts(built: Built) -> None:
 
 
 def test_build_answers_events_from_clean_process(built: Built) -> None:
-    health, docs, openapi, feedback = built.answers[:4]
-    assert [r["statusCode"] for r in (health, docs, openapi, feedback)] == [200, 200, 200, 201]
+    health, docs, script, openapi, feedback = built.answers[:FIRST_PREDICTION]
+    assert [r["statusCode"] for r in (health, docs, script, openapi, feedback)] == [200, 200, 200, 200, 201]
     assert decoded(health)["model_loaded"] is True
     assert "swagger-ui" in decoded(docs)
+    assert "SwaggerUIBundle" in decoded(script)  # Swagger UI's own script ships in the package (no CDN)
     assert "/feedback" in decoded(openapi)["paths"]
 
 
 def test_build_reads_every_format_like_dev(built: Built, dev_answers: list[dict[str, Any]]) -> None:
-    names = list(images())
-    package = {name: decoded(r) for name, r in zip(names, built.answers[4:], strict=True)}
-    dev = {name: decoded(r) for name, r in zip(names, dev_answers[4:], strict=True)}
-    assert [r["statusCode"] for r in built.answers[4:]] == [r["statusCode"] for r in dev_answers[4:]]
+    names, ours, theirs = list(images()), built.answers[FIRST_PREDICTION:], dev_answers[FIRST_PREDICTION:]
+    package = {name: decoded(r) for name, r in zip(names, ours, strict=True)}
+    dev = {name: decoded(r) for name, r in zip(names, theirs, strict=True)}
+    assert [r["statusCode"] for r in ours] == [r["statusCode"] for r in theirs]
     assert {n: a.get("digit") for n, a in package.items()} == {n: a.get("digit") for n, a in dev.items()}
-    assert all(r["statusCode"] == 200 for r in built.answers[4:4 + len(FORMATS)])
+    assert all(r["statusCode"] == 200 for r in ours[:len(FORMATS)])
 
 
 def test_build_loads_nothing_from_outside(built: Built) -> None:
@@ -162,3 +169,17 @@ def test_build_run_writes_no_bytecode(built: Built) -> None:
 def test_build_report_has_sizes_and_glibc(built: Built) -> None:
     assert "| numpy |" in built.report and "| ai-edge-litert |" in built.report
     assert "zipped" in built.report and "GLIBC_2." in built.report
+
+
+@pytest.mark.parametrize(("text", "pattern"), [
+    (README, r"in a (?P<zipped>\d+) MB zip \((?P<unzipped>\d+) MB unzipped\)"),
+    (README, r"make build .*: (?P<unzipped>\d+) MB unzipped \((?P<zipped>\d+) MB zip\)"),
+    (SERVERLESS, r"model\): (?P<unzipped>\d+\.\d) MB unzipped, (?P<zipped>\d+\.\d) MB zipped"),
+], ids=["README intro", "README make build", "serverless.md"])
+def test_build_size_is_the_one_the_docs_give(built: Built, text: str, pattern: str) -> None:
+    measured = re.search(r"unzipped: (?P<unzipped>[\d.]+) MB .*zipped: (?P<zipped>[\d.]+) MB", built.report)
+    match = re.search(pattern, text)
+    assert measured and match, "the sentence or the report line is gone"
+    for part in ("unzipped", "zipped"):
+        assert same_to_stated_digits(Decimal(match[part]), float(measured[part])), (
+            f"the docs say {match[part]} MB {part}, the build report {measured[part]} MB")
