@@ -14,7 +14,7 @@ from PIL import Image
 
 from handler.errors import UnusableImage
 from handler.ink import as_uint8, find_ink, to_grey
-from handler.morphology import grow, max_filter, neighbour_count, stroke_width, thin
+from handler.morphology import grow, max_filter, min_filter, neighbour_count, stroke_width, thin
 
 __all__ = ["preprocess_auto", "preprocess_mnist", "to_grey", "ink_bounding_box", "fit_to_box", "center_by_mass"]
 
@@ -28,6 +28,9 @@ MIN_INK_PIXELS = 4
 MERGE_GAP = 0.2  # parts of one digit lie closer than this fraction of its size; farther ink is clutter
 CLEAR_SIDE = 128  # px: ink touching the picture's edge is traced on a copy this size
 MIN_INSIDE = 0.04  # of the shorter side: ink inside smaller than this is a speck, not the digit
+# Ink beside the digit at least this tall (of the digit's rows), heavy (of its ink) and wide (of its width)
+# is a second digit.
+SECOND_DIGIT_HEIGHT, SECOND_DIGIT_MASS, SECOND_DIGIT_WIDTH = 0.5, 0.25, 0.2
 
 
 def check_mnist_size(width: int, height: int) -> None:
@@ -61,8 +64,38 @@ def ink_bounding_box(ink: np.ndarray, *, level: float = 0.5) -> tuple[int, int, 
     mask = clear_border(kept if np.count_nonzero(kept) >= MIN_INK_PIXELS else mask)
     top, bottom = _main_span(mask.sum(axis=1))
     left, right = _main_span(mask[top:bottom].sum(axis=0))
+    check_single_digit(mask[top:bottom], left, right)
     top, bottom = _main_span(mask[:, left:right].sum(axis=1))  # again: clutter beside the digit is gone now
     return top, bottom, left, right
+
+
+def check_single_digit(band: np.ndarray, left: int, right: int) -> None:
+    """422 when ink beside the digit's columns looks like another digit on the same line, not clutter: as tall
+    as half the digit and at least ``SECOND_DIGIT_MASS`` of its ink (a number goes to /predict/number)."""
+    band = min_filter(band, 2)  # strokes keep their core; 1 px remnants of ruled lines and noise go
+    profile = band.sum(axis=0)
+    main_mass = float(profile[left:right].sum())
+    for start, end in _groups(profile, left, right):
+        rows = np.flatnonzero(band[:, start:end].any(axis=1))
+        tall = rows.size and rows[-1] - rows[0] + 1 >= SECOND_DIGIT_HEIGHT * band.shape[0]
+        wide = end - start >= SECOND_DIGIT_WIDTH * (right - left)  # not a fragment of a ruled line
+        if tall and wide and profile[start:end].sum() >= SECOND_DIGIT_MASS * main_mass:
+            raise UnusableImage("no single digit: the picture holds several digits side by side; "
+                                "/predict/number reads a number")
+
+
+def _groups(profile: np.ndarray, left: int, right: int) -> list[tuple[int, int]]:
+    """[start, end) of the ink outside [left, right), parts closer than the digit's merge gap taken together."""
+    gap = MERGE_GAP * (right - left) + 2
+    filled = np.flatnonzero(profile)
+    filled = filled[(filled < left) | (filled >= right)]
+    groups: list[list[int]] = []
+    for column in filled:
+        if groups and column - groups[-1][1] <= gap and not (groups[-1][1] < left <= column):
+            groups[-1][1] = int(column) + 1
+        else:
+            groups.append([int(column), int(column) + 1])
+    return [(start, end) for start, end in groups]
 
 
 def clear_border(mask: np.ndarray) -> np.ndarray:

@@ -98,15 +98,17 @@ def scribble_coverage(height: int, rng: np.random.Generator) -> np.ndarray:
 def number_coverage(digits: list[np.ndarray], height: int, rng: np.random.Generator) -> np.ndarray:
     """Two or three MNIST digits side by side, as one picture of a number (not one digit)."""
     parts = [photos.mnist_coverage(d, height, rng) for d in digits]
-    gap = int(height * rng.uniform(0.02, 0.3))
-    total = sum(p.shape[1] for p in parts) + gap * (len(parts) - 1)
+    # Close enough for the pipeline to crop them together (wider gaps are refused by preprocessing itself,
+    # handler.preprocess.check_single_digit), so the label is true to what the network sees.
+    gap = int(height * rng.uniform(-0.04, 0.12))
+    total = sum(p.shape[1] for p in parts) + max(gap, 0) * (len(parts) - 1)
     canvas = np.zeros((height, total), dtype=np.float32)
     x = 0
     for part in parts:
         canvas[: part.shape[0], x : x + part.shape[1]] = np.maximum(canvas[: part.shape[0], x : x + part.shape[1]],
                                                                      part[:height])
-        x += part.shape[1] + gap
-    return canvas
+        x += max(0, part.shape[1] + gap)
+    return canvas[:, : max(x - gap, 1)] if gap < 0 else canvas
 
 
 def coverage_picture(coverage_for: Callable[[int], np.ndarray], rng: np.random.Generator) -> bytes:

@@ -49,7 +49,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pipeline-samples", type=int, default=24000, help="synthesised from the training split")
     parser.add_argument("--pipeline-val-samples", type=int, default=3000, help="synthesised from the validation split")
     parser.add_argument("--cache", type=Path, help="keep the synthesised sets here and reuse them when present")
-    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--pipeline-seed", type=int, help="seed of the synthesised sets (default: --split-seed + 10); "
+                        "ensemble members share the split and the sets, and differ in --seed")
+    parser.add_argument("--seed", type=int, default=1234, help="weights, shuffling and augmentation")
+    parser.add_argument("--split-seed", type=int, default=1234, help="which training images are held out")
     parser.add_argument("--out", type=Path, default=ARTIFACTS)
     return parser.parse_args(argv)
 
@@ -180,10 +183,11 @@ def main(argv: list[str] | None = None) -> None:
     (x_train, y_train), _ = load_mnist(args.data)  # the test set stays untouched here
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
-    (x_fit, y_fit), (x_val, y_val) = split_train_validation(x_train, y_train, args.validation_size, args.seed)
+    (x_fit, y_fit), (x_val, y_val) = split_train_validation(x_train, y_train, args.validation_size, args.split_seed)
     # Pictures synthesised from each split alone: no validation digit is ever trained on.
-    pipeline_fit = pipeline_set(x_fit, y_fit, args.pipeline_samples, args.seed + 10, args.cache, "train")
-    pipeline_val = pipeline_set(x_val, y_val, args.pipeline_val_samples, args.seed + 11, args.cache, "val")
+    pipeline_seed = args.split_seed + 10 if args.pipeline_seed is None else args.pipeline_seed
+    pipeline_fit = pipeline_set(x_fit, y_fit, args.pipeline_samples, pipeline_seed, args.cache, "train")
+    pipeline_val = pipeline_set(x_val, y_val, args.pipeline_val_samples, pipeline_seed + 1, args.cache, "val")
     print(f"training on {len(x_fit)} MNIST images + {len(pipeline_fit[1])} pipeline pictures, "
           f"validating on {len(x_val)} + {len(pipeline_val[1])}")
 
@@ -227,13 +231,14 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     calibrated.save(args.out / "mnist_cnn.keras")
     record = {
-        "seed": args.seed, "epochs": 0 if args.init_from else args.epochs, "batch_size": args.batch_size,
+        "seed": args.seed, "split_seed": args.split_seed, "pipeline_seed": pipeline_seed, "epochs": 0 if args.init_from else args.epochs, "batch_size": args.batch_size,
         "learning_rate": args.learning_rate, "finetune_epochs": args.finetune_epochs,
         "finetune_learning_rate": args.finetune_learning_rate,
         "init_from": str(args.init_from) if args.init_from else None,
         "train_images": len(x_fit), "validation_images": len(x_val),
         "pipeline_train": np.bincount(pipeline_fit[1], minlength=NUM_CLASSES).tolist(),
         "pipeline_validation": np.bincount(pipeline_val[1], minlength=NUM_CLASSES).tolist(),
+        "pipeline_samples": args.pipeline_samples, "pipeline_val_samples": args.pipeline_val_samples,
         "pipeline_share": share, "calibration": calibration, "history": history,
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
