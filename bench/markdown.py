@@ -140,6 +140,9 @@ def cold_tables(report: dict[str, Any]) -> list[str]:
                      f"{times(round(theirs / mine, 1)) if mine and theirs else ''} |")
     for name, result in cold.get("experiments", {}).items():
         lines.append(f"| experiment: {name}, import + load + first answer | {ms(result['in_process_s'])} | | |")
+    if "powertools" in cold:  # logs and metrics: what Powertools' own modules add to the import
+        lines.append(f"| without Powertools (its {ms(cold['powertools']['import_s'])} s of imports taken off) | "
+                     f"{ms(cold['powertools']['without_s'])} | | |")
     return [*lines, "", *import_tables(cold)]
 
 

@@ -165,6 +165,7 @@ def cold_starts(root: Path, is_build: bool, model_env: dict[str, str], inputs: P
     ours = our_launch(root, is_build, model_env, event, result)
     cold: dict[str, Any] = {"request": scenario.title, "ours": coldstart.cold_runs(ours, result, plan.cold_runs)}
     cold["ours_imports"] = coldstart.importtime_runs(ours, result, plan.importtime_runs)
+    cold["powertools"] = coldstart.without_packages(cold["ours"], cold["ours_imports"], coldstart.POWERTOOLS)
     # handler/__init__.py asks numpy's OpenBLAS for one thread; this is the default it replaced.
     threads = str(os.cpu_count() or 1)
     before = our_launch(root, is_build, model_env, event, result, {"OPENBLAS_NUM_THREADS": threads})

@@ -9,13 +9,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handler.config import LAMBDA_REQUEST_LIMIT, get_settings
 from handler.errors import DigitApiError
-from handler.observability import RequestLogMiddleware, get_logger
+from handler.observability import RequestLogMiddleware, get_logger, get_metrics, refuse
 from handler.routes import docs, feedback, meta, page, predict
 from handler.service import load_classifier
 from handler.slashes import TrailingSlash
 
 settings = get_settings()
 logger = get_logger(settings.SERVICE_NAME, settings.LOG_LEVEL)
+metrics = get_metrics(settings.METRICS_NAMESPACE, settings.SERVICE_NAME)
 
 DESCRIPTION = """Reads the handwritten digit in an uploaded image.
 
@@ -40,12 +41,13 @@ class BodySizeLimit:
                 else None
             )
             if refusal:
+                refuse(scope, "UploadTooLarge" if refusal[0] == 413 else "MalformedRequest")
                 await JSONResponse({"detail": refusal[1]}, status_code=refusal[0])(scope, receive, send)
                 return
-            receive = self._counting(receive)
+            receive = self._counting(scope, receive)
         await self.app(scope, receive, send)
 
-    def _counting(self, receive: Receive) -> Receive:
+    def _counting(self, scope: Scope, receive: Receive) -> Receive:
         received = 0
 
         async def counted() -> Message:  # bodies without Content-Length are counted as they arrive
@@ -53,6 +55,7 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.limit:  # FastAPI turns other errors raised here into a 400; it re-raises this
+                refuse(scope, "UploadTooLarge")
                 raise HTTPException(413, detail=f"request body over {self.limit:,} bytes")
             return message
 
@@ -71,21 +74,24 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(DigitApiError)
     async def domain_error(request: Request, error: DigitApiError) -> JSONResponse:
+        if error.status_code < 500:
+            refuse(request.scope, type(error).__name__)
         return JSONResponse({"detail": str(error)}, status_code=error.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def malformed_request(request: Request, error: RequestValidationError) -> JSONResponse:
         # One readable sentence ("query.mode: Input should be 'auto' or 'mnist'") instead of a list.
+        refuse(request.scope, "MalformedRequest")
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
         return JSONResponse({"detail": f"malformed request: {problems}"}, status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unhandled error", extra={"fields": {"route": request.url.path}})
+        logger.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(RequestLogMiddleware, logger=logger)
+    app.add_middleware(RequestLogMiddleware, logger=logger, metrics=metrics)
     app.add_middleware(TrailingSlash)
     return app
 
@@ -94,4 +100,4 @@ app = create_app()
 try:  # load the model at import (the cold start), not in the first request
     load_classifier(settings.MODEL_PATH)
 except DigitApiError as error:
-    logger.error("model not loaded", extra={"fields": {"error": str(error)}})
+    logger.error("model not loaded", extra={"error": str(error)})

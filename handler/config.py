@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
     SERVICE_NAME: str = "mnist-digit-api"
+    METRICS_NAMESPACE: str = "MnistDigitApi"  # CloudWatch namespace of the service's metrics (EMF)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     MODEL_PATH: Path = PACKAGE_ROOT / "model" / "artifacts" / "mnist_cnn.tflite"
     MODEL_METRICS_PATH: Path = PACKAGE_ROOT / "model" / "metrics.json"

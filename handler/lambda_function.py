@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from aws_lambda_powertools.logging import correlation_paths
 from mangum import Mangum
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from handler.app import app
+from handler import snapstart
+from handler.app import app, logger
 
 
 class StagePrefix:
@@ -28,4 +30,9 @@ class StagePrefix:
 
 
 # lifespan="off": Mangum would otherwise run the whole startup cycle in every invocation (issue #342).
-lambda_handler = Mangum(StagePrefix(app), lifespan="off")
+# inject_lambda_context: Powertools' Lambda keys (cold_start, function_request_id...) and API Gateway's
+# request id as correlation_id on every log line of the invocation (the same path for REST and HTTP APIs).
+lambda_handler = logger.inject_lambda_context(
+    Mangum(StagePrefix(app), lifespan="off"), correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+)
+snapstart.register(lambda_handler)

@@ -1,39 +1,28 @@
-"""Structured logs in the shape of AWS Lambda Powertools: one JSON object per line, one line per request."""
+"""Logs and metrics with Powertools for AWS Lambda: one JSON log line and one EMF document per request.
+
+Powertools' ``Logger`` writes the JSON (level, location, message, timestamp, service, and on Lambda
+cold_start, function_*, correlation_id, xray_trace_id); its ``Metrics`` write CloudWatch's embedded
+metric format to the same stdout, which CloudWatch turns into metrics without an API call.
+``lambda_function`` adds the Lambda keys per invocation (``Logger.inject_lambda_context``); the
+middleware here adds what only the request knows and flushes both.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_COLD_START = True
-
-
-class JsonFormatter(logging.Formatter):
-    """level, location, message, timestamp, service, then the record's ``extra`` fields; None dropped."""
-
-    def __init__(self, service: str) -> None:
-        super().__init__()
-        self.service = service
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "level": record.levelname,
-            "location": f"{record.funcName}:{record.lineno}",
-            "message": record.getMessage(),
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "service": self.service,
-            **getattr(record, "fields", {}),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps({key: value for key, value in entry.items() if value is not None}, default=str)
+UNMATCHED_ROUTE = "unmatched"  # metrics dimension for paths no route matched: never the raw path
+logging.logAsyncioTasks = False  # no "taskName" key on every line: under Mangum each request is one new task
 
 
 class StdoutHandler(logging.StreamHandler):
@@ -48,46 +37,71 @@ class StdoutHandler(logging.StreamHandler):
         pass
 
 
-def get_logger(service: str, level: str = "INFO") -> logging.Logger:
-    """The service's logger: JSON lines on stdout, not propagated (Lambda's root handler would repeat it)."""
-    logger = logging.getLogger(service)
-    if not logger.handlers:
-        handler = StdoutHandler()
-        handler.setFormatter(JsonFormatter(service))
-        logger.addHandler(handler)
-        logger.propagate = False
-    logger.setLevel(level)
-    return logger
+@cache  # one per service: a second Logger of the same name would keep its own, unattached handler
+def get_logger(service: str, level: str = "INFO") -> Logger:
+    """The service's Powertools logger: JSON lines on stdout."""
+    return Logger(service=service, level=level, logger_handler=StdoutHandler())
 
 
-def lambda_fields(scope: Scope) -> dict[str, Any]:
-    """Powertools' Lambda keys, from what Mangum puts in the ASGI scope (empty when not on Lambda)."""
-    global _COLD_START
-    context, event = scope.get("aws.context"), scope.get("aws.event") or {}
-    if context is None:
-        return {}
-    cold_start, _COLD_START = _COLD_START, False
-    return {
-        "cold_start": cold_start,
-        "function_name": getattr(context, "function_name", None),
-        "function_memory_size": getattr(context, "memory_limit_in_mb", None),
-        "function_arn": getattr(context, "invoked_function_arn", None),
-        "function_request_id": getattr(context, "aws_request_id", None),
-        "correlation_id": (event.get("requestContext") or {}).get("requestId"),
-        "xray_trace_id": (event.get("headers") or {}).get("x-amzn-trace-id"),
-    }
+def get_metrics(namespace: str, service: str) -> Metrics:
+    """Powertools' metrics: every ``Metrics`` of a process shares one set, flushed once per request."""
+    return Metrics(namespace=namespace, service=service)
+
+
+def _values(value: Any) -> list[Any]:
+    """A field a route set for one prediction (``0.93``) or for several (``[0.93, 0.41]``)."""
+    return list(value) if isinstance(value, Iterable) and not isinstance(value, str | bytes) else [value]
+
+
+def add_request_metrics(metrics: Metrics, entry: dict[str, Any]) -> None:
+    """The request's metrics, from its log entry: the same facts, in numbers CloudWatch can graph.
+
+    Dimensions: (service, route, status) and (service) for totals, plus (service, reason) when an
+    image was refused. The digit itself is no dimension (ten more series per metric): the dashboard
+    counts digits from the log lines instead.
+    """
+    metrics.add_dimension("route", entry["route"])
+    metrics.add_dimension("status", str(entry["status"]))
+    metrics.add_dimensions(service=str(metrics.service))
+    metrics.add_metric("Requests", MetricUnit.Count, 1)
+    metrics.add_metric("Latency", MetricUnit.Milliseconds, entry["latency_ms"])
+    if entry.get("cold_start"):
+        metrics.add_metric("ColdStart", MetricUnit.Count, 1)
+    digits = entry.get("digits", entry.get("digit"))
+    if digits is not None:
+        metrics.add_metric("DigitsRead", MetricUnit.Count, len(digits) if isinstance(digits, str | list) else 1)
+    for confidence in _values(entry.get("confidence", [])):
+        metrics.add_metric("Confidence", MetricUnit.NoUnit, float(confidence))
+    for uncertain in _values(entry.get("uncertain", [])):  # 1 or 0 per answer: Sum counts, Average is the rate
+        metrics.add_metric("Uncertain", MetricUnit.Count, int(bool(uncertain)))
+    if "feedback_id" in entry:
+        metrics.add_metric("FeedbackStored", MetricUnit.Count, 1)
+    if "refused" in entry:
+        metrics.add_dimensions(service=str(metrics.service), reason=str(entry["refused"]))
+        metrics.add_metric("ImagesRefused", MetricUnit.Count, 1)
+
+
+def refuse(scope: Scope, reason: str) -> None:
+    """Note why a request's image was refused (the error's class name): logged and counted by reason."""
+    scope.setdefault("state", {}).setdefault("log", {})["refused"] = reason
+
+
+def _route(scope: Scope) -> str:
+    route = scope.get("route")  # set by FastAPI's router on a match: "/predict", never "/predict?x" or junk
+    return getattr(route, "path", None) or UNMATCHED_ROUTE
 
 
 class RequestLogMiddleware:
-    """Writes one log line per HTTP request: route, status, latency and what the route recorded.
+    """One log line and one metrics document per HTTP request: route, status, latency and what the
+    route recorded.
 
-    Routes add fields (``digit``, ``confidence``...) to ``request.state.log``. Plain ASGI rather
+    Routes add fields (``digit``, ``confidence``, ``uncertain``...) to ``request.state.log``; every
+    field is logged, and the known ones are also counted (``add_request_metrics``). Plain ASGI rather
     than ``BaseHTTPMiddleware``: no extra task or body copy on the hot path.
     """
 
-    def __init__(self, app: ASGIApp, logger: logging.Logger) -> None:
-        self.app = app
-        self.logger = logger
+    def __init__(self, app: ASGIApp, logger: Logger, metrics: Metrics) -> None:
+        self.app, self.logger, self.metrics = app, logger, metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,8 +110,10 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         fields: dict[str, Any] = {}
         scope.setdefault("state", {})["log"] = fields
-        aws = lambda_fields(scope)
-        request_id = aws.get("correlation_id") or str(uuid.uuid4())
+        # On Lambda, inject_lambda_context read API Gateway's request id; elsewhere a fresh one.
+        on_lambda = "aws.context" in scope
+        request_id = (self.logger.get_correlation_id() if on_lambda else None) or str(uuid.uuid4())
+        self.logger.set_correlation_id(request_id)
         status = 500
 
         async def send_with_status(message: Message) -> None:
@@ -110,11 +126,12 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            self.logger.info(
-                "request",
-                extra={"fields": {
-                    **aws, "request_id": request_id, "method": scope.get("method"),
-                    "route": scope.get("path"), "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 3), **fields,
-                }},
-            )
+            entry = {
+                "request_id": request_id, "method": scope.get("method"), "route": _route(scope),
+                "path": scope.get("path"), "status": status,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 3), **fields,
+            }
+            self.logger.info("request", extra=entry)
+            cold_start = self.logger.get_current_keys().get("cold_start") if on_lambda else None
+            add_request_metrics(self.metrics, {**entry, "cold_start": cold_start})
+            self.metrics.flush_metrics()

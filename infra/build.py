@@ -58,6 +58,10 @@ PRUNE_GLOBS = (
     "PIL/_imagingtk.*.so",
     # pydantic: the v1 compatibility copy (FastAPI's probe for it treats ImportError as "no v1 models")
     "pydantic/v1",
+    # Powertools: only Logger and Metrics (EMF) are used, which load logging/, metrics/, shared/, tracing/
+    # and utilities/jmespath_utils; its event handler, Datadog provider and other utilities are 4.8 of 5.7 MB
+    "aws_lambda_powertools/event_handler", "aws_lambda_powertools/middleware_factory",
+    "aws_lambda_powertools/metrics/provider/datadog", "aws_lambda_powertools/utilities/[!_jt]*",
 )
 
 def install_requirements(target: Path, arch: str) -> None:

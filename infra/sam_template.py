@@ -106,10 +106,13 @@ class Resolver:
 
 
 def _function(template: dict[str, Any], resolve: Resolver) -> tuple[str, dict[str, Any]]:
+    # The function the HTTP API calls (others, such as a CodeDeploy hook, are no part of the API).
     functions = {name: resource for name, resource in (template.get("Resources") or {}).items()
-                 if resource.get("Type") == "AWS::Serverless::Function"}
+                 if resource.get("Type") == "AWS::Serverless::Function"
+                 and any(event.get("Type") == "HttpApi"
+                         for event in ((resource.get("Properties") or {}).get("Events") or {}).values())}
     if len(functions) != 1:
-        raise ValueError(f"expected one AWS::Serverless::Function in the template, found {len(functions)}")
+        raise ValueError(f"expected one AWS::Serverless::Function with HttpApi events, found {len(functions)}")
     [(logical_id, resource)] = functions.items()
     properties = {**((template.get("Globals") or {}).get("Function") or {}), **resource.get("Properties", {})}
     return logical_id, {key: resolve(value) for key, value in properties.items()}

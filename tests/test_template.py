@@ -32,7 +32,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
 TEMPLATE = REPO_ROOT / "template.yaml"
 SAM_BIN = REPO_ROOT / ".venv-sam" / "bin"
-CODE_BUCKET, CODE_KEY = "sam-artifacts", "digit-api.zip"
+CODE_BUCKET = "sam-artifacts"
+CODE_HANDLERS = {"DigitFunction": "handler/lambda_function.py", "PreTrafficCheckFunction": "app.py"}
 STACK = "digits"
 
 
@@ -44,9 +45,10 @@ class NoManagedPolicies:
 
 
 def translated(parameters: dict[str, str] | None = None) -> dict[str, Any]:
-    """template.yaml as plain CloudFormation, the code where `sam deploy` would have uploaded it."""
+    """template.yaml as plain CloudFormation, each function's code where `sam deploy` would have uploaded it."""
     template = copy.deepcopy(load_template(TEMPLATE))
-    template["Resources"]["DigitFunction"]["Properties"]["CodeUri"] = f"s3://{CODE_BUCKET}/{CODE_KEY}"
+    for logical_id in CODE_HANDLERS:
+        template["Resources"][logical_id]["Properties"]["CodeUri"] = f"s3://{CODE_BUCKET}/{logical_id}.zip"
     return transform(template, parameters or {}, NoManagedPolicies())
 
 
@@ -70,18 +72,31 @@ class Stack:
         return self.template["Resources"][logical_id]["Properties"]
 
 
+def for_moto(template: dict[str, Any]) -> dict[str, Any]:
+    """What moto cannot resolve, made plain: it has no ``AWS::Lambda::Alias`` (the API's invoke
+    permissions name the function itself there), and its ``Ref`` to a version is no ARN (the
+    pre-traffic hook's ``NEW_VERSION`` gets a stand-in). Both are checked in the translated template."""
+    kinds = {r["Type"]: name for name, r in template["Resources"].items() if r["Type"].startswith("AWS::Lambda::")}
+    text = json.dumps(template)
+    for replaced, by in [(kinds["AWS::Lambda::Alias"], {"Ref": "DigitFunction"}),
+                         (kinds["AWS::Lambda::Version"], {"Fn::Sub": "${DigitFunction.Arn}:1"})]:
+        text = text.replace(json.dumps({"Ref": replaced}), json.dumps(by))
+    return json.loads(text)
+
+
 def create_stack(parameters: dict[str, str] | None = None) -> Stack:
     """Create the translated template in moto's CloudFormation (inside an active mock)."""
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=CODE_BUCKET)
-    package = io.BytesIO()
-    with zipfile.ZipFile(package, "w") as archive:
-        archive.writestr("handler/lambda_function.py", "lambda_handler = None\n")
-    s3.put_object(Bucket=CODE_BUCKET, Key=CODE_KEY, Body=package.getvalue())
+    for logical_id, handler_file in CODE_HANDLERS.items():
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as archive:
+            archive.writestr(handler_file, "def handler(event, context): pass\n")
+        s3.put_object(Bucket=CODE_BUCKET, Key=f"{logical_id}.zip", Body=package.getvalue())
     template = translated(parameters)
     cloudformation = boto3.client("cloudformation")
     cloudformation.create_stack(
-        StackName=STACK, TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM"],
+        StackName=STACK, TemplateBody=json.dumps(for_moto(template)), Capabilities=["CAPABILITY_IAM"],
         Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
     )
     summaries = cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
@@ -232,13 +247,14 @@ def test_template_bucket_kept_when_stack_deleted(stack: Stack) -> None:
     assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Retain", "Retain")
 
 
-def test_template_http_api_routes_every_path_to_function(stack: Stack) -> None:
+def test_template_http_api_routes_every_path_to_the_live_alias(stack: Stack) -> None:
     [api] = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     paths = api["Properties"]["Body"]["paths"]
     assert sorted(paths) == ["/", "/{proxy+}"]
     for path in paths.values():
         integration = path["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
-        assert integration["payloadFormatVersion"] == "2.0" and "DigitFunction.Arn" in integration["uri"]["Fn::Sub"]
+        assert integration["payloadFormatVersion"] == "2.0"
+        assert "/functions/${DigitFunctionAliaslive}/invocations" in integration["uri"]["Fn::Sub"]
 
 
 def test_template_http_api_default_stage_throttled(stack: Stack) -> None:
@@ -260,3 +276,127 @@ def test_template_outputs(stack: Stack) -> None:
     assert stack.outputs["FunctionArn"].endswith(f":function:{stack.resources['DigitFunction']}")
     assert stack.outputs["FeedbackBucketName"] == stack.resources["FeedbackBucket"]
     assert stack.template["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"].startswith("https://${HttpApi}.execute-api.")
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+ALARMS = ("FunctionErrorsAlarm", "FunctionThrottlesAlarm", "FunctionDurationP99Alarm", "Api5xxAlarm")
+
+
+def test_template_function_environment_names_service_and_metrics(stack: Stack) -> None:
+    variables = stack.function()["Environment"]["Variables"]
+    assert (variables["SERVICE_NAME"], variables["METRICS_NAMESPACE"]) == (f"{STACK}-digit-api", "MnistDigitApi")
+
+
+def test_template_service_and_namespace_parameters() -> None:
+    with mock_aws():
+        variables = create_stack({"ServiceName": "digits-prod", "MetricsNamespace": "Team/Digits"}).function()[
+            "Environment"]["Variables"]
+    assert (variables["SERVICE_NAME"], variables["METRICS_NAMESPACE"]) == ("digits-prod", "Team/Digits")
+
+
+def test_template_publishes_versions_behind_live_alias(stack: Stack) -> None:
+    [(version_id, version)] = resources_of(stack.template, "AWS::Lambda::Version").items()
+    [alias] = resources_of(stack.template, "AWS::Lambda::Alias").values()
+    assert version["Properties"]["FunctionName"] == {"Ref": "DigitFunction"}
+    assert (alias["Properties"]["Name"], alias["Properties"]["FunctionVersion"]) == (
+        "live", {"Fn::GetAtt": [version_id, "Version"]})
+    versions = boto3.client("lambda").list_versions_by_function(FunctionName=stack.resources["DigitFunction"])
+    assert [v["Version"] for v in versions["Versions"]] == ["$LATEST", "1"]  # moto published it
+
+
+def test_template_snapstart_on_published_versions_by_default(stack: Stack) -> None:
+    # moto reports every function's SnapStart as off: the setting is read from the translated template
+    assert stack.properties("DigitFunction")["SnapStart"] == {
+        "ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}
+    assert stack.template["Conditions"]["SnapStartOn"] == {"Fn::Equals": [{"Ref": "SnapStart"}, "true"]}
+    assert stack.template["Parameters"]["SnapStart"]["Default"] == "true"
+
+
+def test_template_deployment_group_canary_rolled_back_by_alarms(stack: Stack) -> None:
+    [group] = resources_of(stack.template, "AWS::CodeDeploy::DeploymentGroup").values()
+    properties = group["Properties"]
+    assert properties["DeploymentConfigName"]["Fn::Sub"] == [
+        "CodeDeployDefault.Lambda${ConfigName}", {"ConfigName": "Canary10Percent5Minutes"}]
+    assert properties["AlarmConfiguration"] == {"Enabled": True, "Alarms": [{"Name": {"Ref": a}} for a in ALARMS]}
+    assert "DEPLOYMENT_STOP_ON_ALARM" in properties["AutoRollbackConfiguration"]["Events"]
+    [alias] = resources_of(stack.template, "AWS::Lambda::Alias").values()
+    assert alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"] == {
+        "Ref": "DigitFunctionDeploymentGroup"}
+
+
+def test_template_deployment_type_parameter_all_at_once() -> None:
+    [group] = resources_of(translated({"DeploymentType": "AllAtOnce"}), "AWS::CodeDeploy::DeploymentGroup").values()
+    assert group["Properties"]["DeploymentConfigName"]["Fn::Sub"][1] == {"ConfigName": "AllAtOnce"}
+
+
+def test_template_alarms_watch_the_live_alias_and_the_api(stack: Stack) -> None:
+    alarms = {name: stack.properties(name) for name in ALARMS}
+    alias_dimensions = [{"Name": "FunctionName", "Value": {"Ref": "DigitFunction"}},
+                        {"Name": "Resource", "Value": {"Fn::Sub": "${DigitFunction}:live"}}]
+    for name in ("FunctionErrorsAlarm", "FunctionThrottlesAlarm", "FunctionDurationP99Alarm"):
+        assert (alarms[name]["Namespace"], alarms[name]["Dimensions"]) == ("AWS/Lambda", alias_dimensions)
+    assert [alarms[n]["MetricName"] for n in ALARMS] == ["Errors", "Throttles", "Duration", "5xx"]
+    assert alarms["FunctionDurationP99Alarm"]["ExtendedStatistic"] == "p99"
+    assert alarms["FunctionDurationP99Alarm"]["Threshold"] == {"Ref": "DurationAlarmP99Ms"}
+    assert alarms["Api5xxAlarm"]["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": "HttpApi"}}]
+    assert {a["TreatMissingData"] for a in alarms.values()} == {"notBreaching"}  # no traffic is no failure
+
+
+def test_template_alarms_notify_no_topic_by_default(stack: Stack) -> None:
+    assert "AlarmTopic" not in stack.resources
+    assert boto3.client("sns").list_topics()["Topics"] == []
+
+
+def test_template_alarm_email_parameter_subscribes_a_topic() -> None:
+    with mock_aws():
+        created = create_stack({"AlarmEmail": "ops@example.com"})
+        [subscription] = boto3.client("sns").list_subscriptions()["Subscriptions"]
+    assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", "ops@example.com")
+    assert subscription["TopicArn"] == created.resources["AlarmTopic"]
+    for name in ALARMS:
+        assert created.properties(name)["AlarmActions"] == {
+            "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
+
+
+def test_template_dashboard_shows_traffic_latency_failures_and_answers(stack: Stack) -> None:
+    body = json.loads(boto3.client("cloudwatch").get_dashboard(DashboardName=stack.resources["Dashboard"])[
+        "DashboardBody"])
+    titles = " | ".join(widget["properties"]["title"] for widget in body["widgets"]).lower()
+    for shown in ("requests", "latency", "errors", "throttles", "cold starts", "digit distribution", "uncertain",
+                  "feedback stored", "images refused", "alarms"):
+        assert shown in titles
+    text = json.dumps(body)
+    assert f'"{stack.resources["DigitFunction"]}:live"' in text and "MnistDigitApi" in text
+    assert f"SOURCE '{stack.resources['FunctionLogGroup']}'" in text
+
+
+def test_template_pretraffic_check_invokes_only_new_versions(stack: Stack) -> None:
+    function = boto3.client("lambda").get_function_configuration(
+        FunctionName=stack.resources["PreTrafficCheckFunction"])
+    assert function["FunctionName"] == f"CodeDeployHook_{STACK}-pretraffic"  # what CodeDeploy's role may invoke
+    assert stack.properties("PreTrafficCheckFunction")["Environment"]["Variables"]["NEW_VERSION"] == {
+        "Ref": next(iter(resources_of(stack.template, "AWS::Lambda::Version")))}
+    [alias] = resources_of(stack.template, "AWS::Lambda::Alias").values()
+    hook = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["BeforeAllowTrafficHook"]
+    assert hook == {"Fn::If": ["HasPreTrafficCheck", {"Ref": "PreTrafficCheckFunction"}, {"Ref": "AWS::NoValue"}]}
+    [policy] = stack.properties("PreTrafficCheckRole")["Policies"]
+    grants = {s["Action"] if isinstance(s["Action"], str) else s["Action"][0]: s["Resource"]
+              for s in policy["PolicyDocument"]["Statement"]}
+    assert grants["lambda:InvokeFunction"] == {"Fn::Sub": "${DigitFunction.Arn}:*"}
+    assert ":deploymentgroup:${ServerlessDeploymentApplication}/*" in grants[
+        "codedeploy:PutLifecycleEventHookExecutionStatus"]["Fn::Sub"]
+
+
+def test_template_pretraffic_check_parameter_off() -> None:
+    with mock_aws():
+        created = create_stack({"PreTrafficCheck": "false"})
+    assert "PreTrafficCheckFunction" not in created.resources and "DigitFunction" in created.resources
+
+
+def test_template_outputs_name_alias_and_dashboard(stack: Stack) -> None:
+    assert stack.outputs["FunctionName"] == stack.resources["DigitFunction"]
+    assert stack.template["Outputs"]["LiveAliasArn"]["Value"] == {"Ref": "DigitFunctionAliaslive"}
+    assert stack.outputs["DashboardUrl"].endswith(f"#dashboards:name={stack.resources['Dashboard']}")

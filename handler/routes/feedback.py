@@ -63,7 +63,7 @@ async def feedback(
     try:
         await run_in_threadpool(get_feedback_store(settings).save, record, data)
     except StoreUnavailable as error:
-        logging.getLogger(settings.SERVICE_NAME).error("feedback not stored", extra={"fields": {"error": str(error)}})
+        logging.getLogger(settings.SERVICE_NAME).error("feedback not stored", extra={"error": str(error)})
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, detail=UNAVAILABLE, headers={"Retry-After": str(RETRY_AFTER_S)}
         ) from error

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bench import cost, package
-from bench.coldstart import STDLIB, import_times
+from bench.coldstart import POWERTOOLS, STDLIB, import_times, without_packages
 from bench.stats import MIN_SAMPLES, Budget, summarize, time_calls
 from tests.conftest import MNIST_PATH, REPO_ROOT, SHIPPED_MODEL
 
@@ -100,6 +100,13 @@ def test_run_quick_times_cold_starts_and_imports(report: dict) -> None:
         assert cold[side]["last"]["status" if side == "ours" else "digits"]
     assert cold["ours_imports"]["top"][0]["s"] > 0
     assert cold["speedup"]["in_process"] > 0
+    assert 0 < cold["powertools"]["import_s"] and cold["powertools"]["without_s"] < cold["powertools"]["with_s"]
+
+
+def test_without_packages_takes_their_import_time_off() -> None:
+    imports = {"named": {"aws_lambda_powertools": 0.02, "jmespath": 0.005}}
+    result = without_packages({"in_process_s": 0.5}, imports, POWERTOOLS)
+    assert (result["import_s"], result["with_s"], result["without_s"]) == (0.025, 0.5, 0.475)
 
 
 @pytest.mark.slow

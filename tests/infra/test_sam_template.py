@@ -57,3 +57,17 @@ def test_read_api_rejects_template_without_function(tmp_path: Path) -> None:
     (tmp_path / "template.yaml").write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")
     with pytest.raises(ValueError, match="one AWS::Serverless::Function"):
         read_api(tmp_path / "template.yaml")
+
+
+def test_read_api_serves_the_function_with_http_api_events(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Hook:\n    Type: AWS::Serverless::Function\n    Properties: {Handler: hook.handler}\n"
+        "  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+        "      Events: {All: {Type: HttpApi, Properties: {Path: /, Method: GET}}}\n")
+    api = read_api(tmp_path / "template.yaml")
+    assert (api.function.logical_id, api.function.handler) == ("Api", "app.handler")
+
+
+def test_read_api_project_template_ignores_pretraffic_hook() -> None:
+    assert read_api(REPO_ROOT / "template.yaml").function.logical_id == "DigitFunction"

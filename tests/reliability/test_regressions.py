@@ -75,5 +75,5 @@ def test_service_logger_writes_to_stdout_as_it_is_now(monkeypatch):
     swapped = io.StringIO()
     monkeypatch.setattr("sys.stdout", swapped)
     logger.info("hello")
-    assert '"message": "hello"' in swapped.getvalue()
+    assert '"message":"hello"' in swapped.getvalue()
     logging.getLogger("regression-stdout-logger").handlers.clear()
