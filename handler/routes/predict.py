@@ -69,5 +69,7 @@ async def predict_batch(
         names.append(f"files[{index}] ({upload.filename})")
     predictions = read_digits(classifier, inputs, mode, explain=explain, uncertain_below=uncertain_below(settings),
                               labels=names)
-    request.state.log.update(digits="".join(p.digit for p in predictions), mode=mode, count=len(predictions))
+    request.state.log.update(digits="".join(p.digit for p in predictions), mode=mode, count=len(predictions),
+                             confidence=[round(p.confidence, 4) for p in predictions],
+                             uncertain=[p.uncertain for p in predictions])
     return predictions
