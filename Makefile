@@ -7,6 +7,8 @@ DATA ?= ../shared/data/mnist.npz
 EPOCHS ?= 20
 PORT ?= 3000
 SAM_VENV := .venv-sam
+# The build's own tools (requirements-build.txt), made by the build itself: a fresh clone's `sam build` works.
+BUILD_VENV := .venv-build
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ARCH ?= x86_64
 MODEL ?= model/artifacts/mnist_cnn.tflite
@@ -49,11 +51,20 @@ sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with the AWS SAM CLI and cf
 serve: venv ## Run the API through the local API Gateway + Lambda emulation on http://127.0.0.1:$(PORT)
 	$(PY) -m infra.emulator --host 127.0.0.1 --port $(PORT)
 
-build: venv sam-venv ## sam build (ARCH=x86_64|arm64): the lean package in .aws-sam/build, report in build/
+build: sam-venv ## sam build (ARCH=x86_64|arm64): the lean package in .aws-sam/build, report in build/
 	ARCH=$(ARCH) MODEL=$(MODEL) $(SAM) build --parameter-overrides Architecture=$(ARCH)
 
-build-DigitFunction: # called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set
-	$(PY) -m infra.build --out "$(ARTIFACTS_DIR)" --arch $(ARCH) --model $(MODEL) --report build/package-report.md
+$(BUILD_VENV)/.installed: requirements-build.txt
+	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(BUILD_VENV)/bin/python || python$(PYTHON_VERSION) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-build.txt
+	touch $@
+
+# Called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set. SAM tells make no architecture
+# (aws-sam-cli#3349): infra/build.py reads it from sam's build graph unless ARCH is given (make build does).
+build-DigitFunction: $(BUILD_VENV)/.installed
+	$(BUILD_VENV)/bin/python -m infra.build --out "$(ARTIFACTS_DIR)" --model $(MODEL) --report build/package-report.md \
+		$(if $(filter environment command line,$(origin ARCH)),--arch $(ARCH))
 
 invoke: venv ## Run the handler once on EVENT=file.json, like `sam local invoke` (samples: infra/events/)
 	$(PY) -m infra.invoke $(EVENT)
