@@ -253,6 +253,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Malformed requests (bad request line, header too long...) get JSON too, never an HTML page."""
         self.close_connection = True
+        self.request_version = "HTTP/1.1"  # a request line that did not parse leaves 0.9 (no status line at all)
         self._send_gateway_answer(code if code in GATEWAY_ANSWERS else 400)
 
     def _send_gateway_answer(self, status: int) -> None:

@@ -87,8 +87,8 @@ def find_rie() -> Path:
     on_path = shutil.which("aws-lambda-rie")
     found = next((path for path in [*candidates, Path(on_path or "")] if path.is_file() and os.access(path, os.X_OK)), None)
     if found is None:
-        raise RieUnavailable(f"aws-lambda-rie not found: `make serve` installs it in {SERVE_RIE.parent} "
-                             f"(or `python -m infra.rie install {SERVE_RIE.relative_to(REPO_ROOT)}`); or {ALTERNATIVE}")
+        raise RieUnavailable(f"aws-lambda-rie not found: `make serve` installs it as {SERVE_RIE} "
+                             f"(`python -m infra.rie install`); or {ALTERNATIVE}")
     return found
 
 
