@@ -26,6 +26,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from infra.elf_strip import strip_file
 from infra.package_report import check_package, render_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -184,6 +185,11 @@ def prune(target: Path) -> None:
     remove_empty_folders(target)
 
 
+def strip_libraries(target: Path) -> int:
+    """Drop the sections of every ELF file the loader never reads (symbol tables, debug info); bytes saved."""
+    return sum(strip_file(path) for path in sorted(target.rglob("*")) if path.is_file() and not path.is_symlink())
+
+
 def precompile(target: Path) -> None:
     """Compile every module; unchecked-hash .pyc files are trusted as they are (the code is read-only).
 
@@ -216,6 +222,7 @@ def build(out: Path, arch: str, model: Path = REPO_ROOT / MODEL_FILE) -> tuple[s
     install_requirements(out, arch)
     copy_app(out, model)
     prune(out)
+    strip_libraries(out)
     precompile(out)
     result = check_package(out, machine=MACHINES[arch])
     return render_report(result, arch=arch), result.problems
