@@ -1,4 +1,5 @@
-"""Fixtures for the serverless tooling: a running emulator on a free 127.0.0.1 port, the model to ship."""
+"""Fixtures for the serverless tooling: a running emulator (our API Gateway, AWS's RIE) on a free
+127.0.0.1 port, the model to ship."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -221,3 +222,19 @@ def test_build_arm64_ships_litert_2_1_0(built_arm64: tuple[Path, str]) -> None:
     root, _ = built_arm64
     assert [p.name for p in root.glob("ai_edge_litert-*.dist-info")] == ["ai_edge_litert-2.1.0.dist-info"]
     assert (root / "ai_edge_litert" / "_pywrap_litert_interpreter_wrapper.so").is_file()
+
+
+def test_build_served_through_rie_reads_an_upload(built: Built, tmp_path: Path) -> None:
+    from tests.infra.conftest import start_emulator, stop_emulator
+
+    running = start_emulator(tmp_path / "emulator.log", "--code-dir", str(built.root),
+                             "--env", f"FEEDBACK_DIR={tmp_path / 'feedback'}")
+    image = SAMPLES / "any-image" / "digit-4.png"
+    try:
+        response = httpx.post(f"{running.url}/predict", files={"file": (image.name, image.read_bytes(), "image/png")},
+                              timeout=60)
+    finally:
+        stop_emulator(running)
+    assert response.status_code == 200
+    assert response.json()["digit"] == "4"
+    assert f"from {built.root}" in running.log() and "REPORT RequestId:" in running.log()
