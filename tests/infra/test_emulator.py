@@ -59,7 +59,7 @@ def handler(event, context):
     if path == "/plain":
         return {"hello": "world"}
     if path == "/pause":
-        time.sleep(0.5)
+        time.sleep(1)
     answer = {"event": event, "remaining_ms": context.get_remaining_time_in_millis(),
               "request_id": context.aws_request_id, "greeting": os.environ.get("GREETING")}
     return {"statusCode": 200, "headers": {"content-type": "application/json"}, "cookies": ["a=1", "b=2"],
@@ -72,6 +72,18 @@ def write_probe(folder: Path, handler: str = "probe.handler") -> Path:
     (folder / "code" / "probe.py").write_text(PROBE_HANDLER)
     (folder / "template.yaml").write_text(PROBE_TEMPLATE.replace("probe.handler", handler))
     return folder / "template.yaml"
+
+
+def fresh_probe(tmp_path: Path, *paths: str, arguments: tuple[str, ...] = (),
+                handler: str = "probe.handler") -> tuple[list[httpx.Response], str]:
+    """A probe emulator of its own (``arguments``), GET each of ``paths`` in turn; the answers and its log."""
+    running = start_emulator(tmp_path / "emulator.log", "--template", str(write_probe(tmp_path, handler)), *arguments)
+    try:
+        with httpx.Client(timeout=30.0) as client:
+            responses = [client.get(f"{running.url}{path}") for path in paths]
+    finally:
+        stop_emulator(running)
+    return responses, running.log()
 
 
 def raw_exchange(url: str, request: bytes) -> bytes:
@@ -142,14 +154,9 @@ def test_emulator_logs_report_line_per_invocation(emulator: RunningEmulator, htt
     assert all(int(r["billed"]) >= float(r["duration"]) and r["memory"] == "512" for r in reports[before:])
 
 
-def test_emulator_first_invocation_reports_init(tmp_path: Path, http: httpx.Client) -> None:
-    running = start_emulator(tmp_path / "emulator.log", "--template", str(write_probe(tmp_path)))
-    try:
-        http.get(f"{running.url}/echo")
-        http.get(f"{running.url}/echo")
-    finally:
-        stop_emulator(running)
-    reports = [match.groupdict() for match in REPORT.finditer(running.log())]
+def test_emulator_first_invocation_reports_init(tmp_path: Path) -> None:
+    _, log = fresh_probe(tmp_path, "/echo", "/echo")
+    reports = [match.groupdict() for match in REPORT.finditer(log)]
     assert [r["init"] is not None for r in reports] == [True, False]  # RIE's cold start, then warm
 
 
@@ -243,19 +250,16 @@ def test_emulator_malformed_request_is_400_json(probe: RunningEmulator) -> None:
     assert json.loads(body) == {"message": "Bad Request"}
 
 
-def test_emulator_import_error_is_500(tmp_path: Path, http: httpx.Client) -> None:
-    running = start_emulator(tmp_path / "emulator.log", "--template", str(write_probe(tmp_path, "nosuch.handler")))
-    try:
-        response = http.get(f"{running.url}/echo")
-    finally:
-        stop_emulator(running)
+def test_emulator_import_error_is_500(tmp_path: Path) -> None:
+    [response], log = fresh_probe(tmp_path, "/echo", handler="nosuch.handler")
     assert response.status_code == 500
     assert response.json() == {"message": "Internal Server Error"}
-    assert "Runtime.ImportModuleError" in running.log()  # awslambdaric's own error, as on AWS
+    assert "Runtime.ImportModuleError" in log  # awslambdaric's own error, as on AWS
 
 
 def test_emulator_concurrent_requests_get_an_environment_each(tmp_path: Path) -> None:
-    running = start_emulator(tmp_path / "emulator.log", "--template", str(write_probe(tmp_path)), "--concurrency", "2")
+    running = start_emulator(tmp_path / "emulator.log", "--template", str(write_probe(tmp_path)), "--concurrency", "2",
+                             "--timeout", "20")  # the probe's 1 s would not cover a cold start on a busy machine
     statuses: list[int] = []
     try:
         calls = [threading.Thread(target=lambda: statuses.append(httpx.get(f"{running.url}/pause", timeout=30).status_code))
@@ -291,12 +295,7 @@ def test_emulator_response_over_6mb_is_500(probe: RunningEmulator, http: httpx.C
     assert "Function.ResponseSizeTooLarge" in probe.log()
 
 
-def test_emulator_integration_timeout_is_503(tmp_path: Path, http: httpx.Client) -> None:
-    running = start_emulator(tmp_path / "emulator.log", "--template", str(write_probe(tmp_path)),
-                             "--timeout", "3", "--integration-timeout", "1")
-    try:
-        response = http.get(f"{running.url}/sleep")
-    finally:
-        stop_emulator(running)
+def test_emulator_integration_timeout_is_503(tmp_path: Path) -> None:
+    [response], _ = fresh_probe(tmp_path, "/sleep", arguments=("--timeout", "3", "--integration-timeout", "1"))
     assert response.status_code == 503
     assert response.json() == {"message": "Service Unavailable"}
