@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     api = build_api(args)
     try:
         rie = find_rie()
-        check_runtime_client(sys.executable)
+        check_runtime_client()
     except RieUnavailable as error:
         raise SystemExit(f"emulator: {error}") from None
     server = _Server((args.host, args.port), _RequestHandler)

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.code_dir:
         function = replace(function, code_dir=args.code_dir.resolve())
     try:
-        check_runtime_client(sys.executable)
+        check_runtime_client()
         environment = ExecutionEnvironment(function, rie=find_rie(), log=sys.stderr)
         result = environment.invoke(event)
     except RieUnavailable as error:

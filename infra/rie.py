@@ -92,9 +92,11 @@ def find_rie() -> Path:
     return found
 
 
-def check_runtime_client(python: str) -> None:
-    if python == sys.executable and importlib.util.find_spec("awslambdaric") is None:
-        raise RieUnavailable(f"awslambdaric is not installed for {python} (pip install -r requirements-serve.txt)")
+def check_runtime_client() -> None:
+    """RIE starts ``python -m awslambdaric`` with this interpreter: it must have the runtime client."""
+    if importlib.util.find_spec("awslambdaric") is None:
+        raise RieUnavailable(f"awslambdaric is not installed for {sys.executable} (`make serve` makes .venv-serve "
+                             "with it; or pip install -r requirements-serve.txt)")
 
 
 def sam_cli_version(requirements: Path = REPO_ROOT / "requirements-sam.txt") -> str:
@@ -146,16 +148,16 @@ def invocation_from(status: int, body: bytes) -> Invocation:
 class ExecutionEnvironment:
     """One aws-lambda-rie process serving ``config``'s handler with awslambdaric; one invocation at a time."""
 
-    def __init__(self, config: FunctionConfig, *, rie: Path, python: str = sys.executable,
-                 log: IO[str] | int | None = None) -> None:
-        self.config, self.rie, self.python, self.log = config, rie, python, log
+    def __init__(self, config: FunctionConfig, *, rie: Path, log: IO[str] | None = None) -> None:
+        """``log``: where RIE and the function write (default: this process's stdout)."""
+        self.config, self.rie, self.log = config, rie, log
         self._process: subprocess.Popen[bytes] | None = None
         self._url = ""
 
     def start(self) -> None:
         port, api_port = free_port(), free_port()
         command = [str(self.rie), "--log-level", "error", "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-                   "--runtime-api-address", f"127.0.0.1:{api_port}", self.python, "-m", "awslambdaric", self.config.handler]
+                   "--runtime-api-address", f"127.0.0.1:{api_port}", sys.executable, "-m", "awslambdaric", self.config.handler]
         self._process = subprocess.Popen(command, cwd=self.config.code_dir, env=function_environment(self.config),
                                          stdout=self.log, stderr=subprocess.STDOUT if self.log is not None else None)
         self._url = f"http://127.0.0.1:{port}{INVOKE_PATH}"
