@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import pytest
 from infra.events import http_api_event, multipart_body
 from infra.package_report import MAX_UNZIPPED_BYTES, RUNTIME_LIMITS, check_package
 from tests.conftest import MNIST_PATH, REPO_ROOT, SAMPLES
-from tests.infra.conftest import model_file
+from tests.infra.conftest import fresh_clone, model_file
 from tests.utils import encode_image
 
 pytestmark = pytest.mark.slow
@@ -72,18 +71,6 @@ def decoded(response: dict[str, Any]) -> Any:
     body = response.get("body") or ""
     body = base64.b64decode(body).decode() if response.get("isBase64Encoded") else body
     return json.loads(body) if "json" in (response.get("headers") or {}).get("content-type", "") else body
-
-
-def fresh_clone(destination: Path) -> Path:
-    """What `git clone` of this working tree gives: tracked and new files, nothing git ignores (.venv*)."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO_ROOT,
-                            check=True, capture_output=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = REPO_ROOT / name
-        if source.is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-    return destination
 
 
 def sam_build(clone: Path, out: Path, *overrides: str) -> tuple[Path, str]:
