@@ -8,6 +8,11 @@ EPOCHS ?= 14
 FINETUNE_EPOCHS ?= 3
 PORT ?= 3000
 SAM_VENV := .venv-sam
+# The build's own tools (requirements-build.txt), made by the build itself: a fresh clone's `sam build` works.
+BUILD_VENV := .venv-build
+# What `make serve` / `make invoke` need and nothing more (requirements-serve.txt) + AWS's RIE binary.
+SERVE_VENV := .venv-serve
+RIE := $(SERVE_VENV)/bin/aws-lambda-rie
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 ARCH ?= x86_64
 MODEL ?= model/artifacts/mnist_cnn.tflite
@@ -18,7 +23,7 @@ CONCURRENCY ?= 8
 BUILD_DIR ?= .aws-sam/build/DigitFunction
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures bench bench-quick clean
+.PHONY: help venv sam-venv serve-venv serve-uvicorn browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures bench bench-quick clean
 
 # Descriptions may name $(PORT); the column is as wide as the longest task name.
 help: ## List the tasks
@@ -50,17 +55,42 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 
 sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with the AWS SAM CLI and cfn-lint
 
-serve: venv ## Run the API through the local API Gateway + Lambda emulation on http://127.0.0.1:$(PORT)
-	$(PY) -m infra.emulator --host 127.0.0.1 --port $(PORT)
+$(SERVE_VENV)/.installed: requirements.txt requirements-serve.txt
+	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(SERVE_VENV)/bin/python || python$(PYTHON_VERSION) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-serve.txt
+	touch $@
 
-build: venv sam-venv ## sam build (ARCH=x86_64|arm64): the lean package in .aws-sam/build, report in build/
+# Only the RIE binary out of the aws-sam-cli wheel (pip download --no-deps, requirements-sam.txt's version):
+# the SAM CLI's own ~100 dependencies and pins stay out of the serve venv.
+$(RIE): requirements-sam.txt | $(SERVE_VENV)/.installed
+	$(SERVE_VENV)/bin/python -m infra.rie install $(RIE)
+
+serve-venv: $(SERVE_VENV)/.installed $(RIE) ## Create .venv-serve: the function's requirements, awslambdaric, AWS's RIE
+
+serve: serve-venv ## API Gateway (ours) + Lambda (AWS's RIE) on 127.0.0.1:3000, from the checkout (CODE_DIR=.aws-sam/build/DigitFunction: the build)
+	$(SERVE_VENV)/bin/python -m infra.emulator --host 127.0.0.1 --port $(PORT) $(if $(CODE_DIR),--code-dir $(CODE_DIR))
+
+serve-uvicorn: $(SERVE_VENV)/.installed ## The app alone under uvicorn on 127.0.0.1:3000: no Lambda emulation (where RIE cannot run)
+	$(SERVE_VENV)/bin/python -m uvicorn handler.app:app --host 127.0.0.1 --port $(PORT)
+
+build: sam-venv ## sam build (ARCH=x86_64|arm64): the lean package in .aws-sam/build, report in build/
 	ARCH=$(ARCH) MODEL=$(MODEL) $(SAM) build --parameter-overrides Architecture=$(ARCH)
 
-build-DigitFunction: # called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set
-	$(PY) -m infra.build --out "$(ARTIFACTS_DIR)" --arch $(ARCH) --model $(MODEL) --report build/package-report.md
+$(BUILD_VENV)/.installed: requirements-build.txt
+	@command -v python$(PYTHON_VERSION) >/dev/null || { echo "python$(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(BUILD_VENV)/bin/python || python$(PYTHON_VERSION) -m venv $(BUILD_VENV)
+	$(BUILD_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-build.txt
+	touch $@
 
-invoke: venv ## Run the handler once on EVENT=file.json, like `sam local invoke` (samples: infra/events/)
-	$(PY) -m infra.invoke $(EVENT)
+# Called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set. SAM tells make no architecture
+# (aws-sam-cli#3349): infra/build.py reads it from sam's build graph unless ARCH is given (make build does).
+build-DigitFunction: $(BUILD_VENV)/.installed
+	$(BUILD_VENV)/bin/python -m infra.build --out "$(ARTIFACTS_DIR)" --model $(MODEL) --report build/package-report.md \
+		$(if $(filter environment command line,$(origin ARCH)),--arch $(ARCH))
+
+invoke: serve-venv ## Run the handler once on EVENT=file.json under RIE, like `sam local invoke` (samples: infra/events/)
+	$(SERVE_VENV)/bin/python -m infra.invoke $(EVENT) $(if $(CODE_DIR),--code-dir $(CODE_DIR))
 
 validate: sam-venv ## sam validate --lint and cfn-lint on template.yaml
 	$(SAM) validate --lint
@@ -91,6 +121,6 @@ bench-quick: venv ## Smoke run of the benchmark (few samples, tiny baseline) int
 real-pictures: venv ## Generate the real-picture test set (seed 0) and report accuracy per kind (model/REAL_PICTURES.md)
 	$(PY) -m model.evaluate_real --seed 0 --per-kind 50 --out model
 
-clean: ## Remove caches and build outputs (keeps .venv)
+clean: ## Remove caches and build outputs (keeps the .venv* folders)
 	rm -rf .pytest_cache .aws-sam build test-output
-	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+	find . -name __pycache__ -not -path './.venv*' -prune -exec rm -rf {} +

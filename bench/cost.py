@@ -89,3 +89,15 @@ def recommend(rows: list[dict[str, Any]], *, latency_goal_ms: float, cold_start_
             "why": (f"the largest size within {COST_TOLERANCE:.0%} of the cheapest cost among those whose "
                     f"modelled warm p50 is <= {latency_goal_ms:g} ms, modelled cold start <= {cold_goal_s:g} s "
                     f"and peak RSS x {MEMORY_HEADROOM} fits")}
+
+
+def arm64_estimate(rows: list[dict[str, Any]], *, memory_mb: int) -> dict[str, Any]:
+    """arm64 beside x86_64 at ``memory_mb``: the same (x86_64) duration billed at arm64's GB-s price.
+
+    arm64 latency is not measured (nothing here runs aarch64): where Graviton is slower per request,
+    the saving shrinks by that much of the compute share.
+    """
+    x86, arm = (next(r for r in rows if r["memory_mb"] == memory_mb and r["arch"] == arch) for arch in ARCHITECTURES)
+    return {"memory_mb": memory_mb, "x86_64_usd": x86["total_usd"], "arm64_usd": arm["total_usd"],
+            "saving": round(1 - arm["total_usd"] / x86["total_usd"], 4),
+            "duration_ms": x86["modelled_ms"], "latency": "x86_64's, measured here; arm64 latency unmeasured"}

@@ -194,8 +194,16 @@ def cost_tables(report: dict[str, Any]) -> list[str]:
                      f"{jpg[0]['total_usd']:.3f} / {jpg[1]['total_usd']:.3f} (~{jpg[0]['modelled_ms']:.0f} ms){mine} | "
                      f"{big[0]['total_usd']:.3f} | {base[0]['total_usd']:.3f}{'' if fits else ' (does not fit)'} | "
                      f"{times(round(base[0]['total_usd'] / jpg[0]['total_usd'], 2)) if fits else 'n/a'} |")
-    advice = costs["recommendation"]
-    lines += ["", f"**Recommended memory: {advice['memory_mb']} MB** ({advice['why']}).", "",
+    advice, arm = costs["recommendation"], costs.get("arm64")
+    lines += ["", f"**Recommended memory: {advice['memory_mb']} MB** ({advice['why']}).", ""]
+    if arm:
+        lines += [f"**arm64 (`make build ARCH=arm64`), {arm['for']} at {arm['memory_mb']} MB: ${arm['arm64_usd']:.3f} per "
+                  f"million requests against ${arm['x86_64_usd']:.3f} on x86_64 ({arm['saving']:.1%} less)**, computed "
+                  f"with x86_64's latency (~{arm['duration_ms']:.0f} ms modelled) and arm64's GB-s price "
+                  f"({1 - prices['lambda_gb_second_usd']['arm64'] / prices['lambda_gb_second_usd']['x86_64']:.0%} lower): "
+                  "arm64 latency is unmeasured (nothing here runs aarch64), so a slower Graviton answer would cut "
+                  "the saving.", ""]
+    lines += [
               f"Prices ({prices['region']}, read {prices['read_on']}): Lambda ${prices['lambda_requests_per_million_usd']} "
               f"per million requests, ${prices['lambda_gb_second_usd']['x86_64']} per GB-s x86 and "
               f"${prices['lambda_gb_second_usd']['arm64']} arm64; HTTP API ${prices['http_api_per_million_usd']} per "

@@ -1,12 +1,14 @@
 """The lean Lambda package: requirements.txt's wheels for the runtime, the app, the model, precompiled.
 
-`sam build` runs it through the Makefile's ``build-DigitFunction`` target (``BuildMethod: makefile``)::
+`sam build` runs it through the Makefile's ``build-DigitFunction`` target (``BuildMethod: makefile``),
+from the small ``.venv-build`` (requirements-build.txt: the build's own tools, never the app's)::
 
-    python -m infra.build --out .aws-sam/build/DigitFunction --arch x86_64
+    .venv-build/bin/python -m infra.build --out .aws-sam/build/DigitFunction   # CPU: the one sam builds for
 
-It installs Linux wheels for python3.13 (no container needed), ships exactly the versions installed
-here (the ones the tests ran), drops what the function never loads, compiles every module to ``.pyc``
-and refuses a package over the size limit or needing a newer glibc than the runtime's.
+It installs Linux wheels for python3.13 and the target CPU (no container needed) at the versions the tests
+ran (requirements.txt + constraints-lambda.txt), drops what the function never loads, compiles every
+module to ``.pyc`` and refuses a package over the size limit, built for another CPU, or needing a newer
+glibc or libstdc++ than the runtime's.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
+from infra.elf_strip import strip_file
 from infra.package_report import check_package, render_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +34,9 @@ RUNTIME_PYTHON = (3, 13)  # template.yaml Runtime: python3.13; .pyc files are ti
 # Wheels for glibc <= 2.34 (Amazon Linux 2023, the python3.13 runtime), newest tag first.
 MANYLINUX_TAGS = [f"manylinux_2_{minor}" for minor in range(34, 16, -1)] + ["manylinux2014"]
 MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+FUNCTION_ID = "DigitFunction"  # template.yaml's logical id: ARTIFACTS_DIR ends with it
+REQUIREMENTS = REPO_ROOT / "requirements.txt"
+CONSTRAINTS = REPO_ROOT / "constraints-lambda.txt"  # the transitive pins, as the tests ran them
 
 # The app: its code and the model files it reads (never model/*.py, the training code).
 APP_TREES = ("handler",)
@@ -38,10 +47,16 @@ METRICS_FILE = "model/metrics.json"  # optional: /model answers the test accurac
 UNUSED_DISTRIBUTIONS = ("protobuf", "flatbuffers", "ml-dtypes", "tqdm", "backports-strenum")
 # Of ai_edge_litert, only the TFLite interpreter is used: 27 MB instead of 59 (no WebGPU
 # accelerator, NPU vendors, AOT compiler, converter or tools).
+# libLiteRt.so (8 MB) serves the CompiledModel API: the interpreter wrapper does not link it, and the
+# package's __init__ loads it only if present (the build test runs a full inference without it).
 LITERT_KEEP = frozenset({
     "__init__.py", "interpreter.py", "metrics_interface.py", "metrics_portable.py",
-    "_pywrap_litert_interpreter_wrapper.so", "libLiteRt.so", "libpywrap_litert_common.so",
+    "_pywrap_litert_interpreter_wrapper.so", "libpywrap_litert_common.so",
 })
+# Where tracebacks say the code is: Lambda unzips the package in /var/task.
+TASK_ROOT = "/var/task"
+# The app's own modules keep their sources (readable tracebacks); the libraries ship compiled only.
+SOURCE_TREES = frozenset(APP_TREES)
 # Never loaded at run time: tests, type stubs, C headers, build helpers, console scripts.
 PRUNE_DIRS = ("tests", "f2py", "_pyinstaller", "include", "__pycache__")
 PRUNE_PATTERNS = ("*.pyi", "*.pxd", "*.h", "*.c", "*.pc", "py.typed", "*.a")
@@ -64,23 +79,69 @@ PRUNE_GLOBS = (
     "aws_lambda_powertools/metrics/provider/datadog", "aws_lambda_powertools/utilities/[!_jt]*",
 )
 
+def target_environment(machine: str) -> dict[str, str]:
+    """PEP 508 marker values of the Lambda runtime for ``machine`` (python3.13 on Amazon Linux 2023)."""
+    version = ".".join(map(str, RUNTIME_PYTHON))
+    return {"platform_machine": machine, "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
+            "python_version": version, "python_full_version": f"{version}.0", "implementation_name": "cpython",
+            "platform_python_implementation": "CPython", "extra": ""}
+
+
+def requirements_for(machine: str, path: Path = REQUIREMENTS) -> list[str]:
+    """requirements.txt's lines that apply on ``machine``, markers dropped.
+
+    pip evaluates markers for the machine it runs on even with ``--platform``, so an arm64 build on x86_64
+    would get the x86_64 pins: the build decides them for the target itself.
+    """
+    lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    requirements = [Requirement(line) for line in lines if line and not line.startswith("-")]
+    environment = target_environment(machine)
+    return [str(Requirement(f"{r.name}{r.specifier}")) for r in requirements
+            if r.marker is None or r.marker.evaluate(environment)]
+
+
 def install_requirements(target: Path, arch: str) -> None:
-    """pip-install requirements.txt as Linux wheels for the runtime, pinned to what is installed here."""
+    """pip-install the requirements for ``arch`` as Linux wheels for the runtime, pinned as the tests ran."""
     machine = MACHINES[arch]
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as constraints:
-        # The versions the tests ran against (requirements.txt pins only the direct dependencies).
-        constraints.write("".join(f"{d.metadata['Name']}=={d.version}\n" for d in metadata.distributions()))
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as resolved:
+        resolved.write("".join(f"{line}\n" for line in requirements_for(machine)))
     platforms = [arg for tag in MANYLINUX_TAGS for arg in ("--platform", f"{tag}_{machine}")]
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
         "--target", str(target), "--only-binary=:all:", "--implementation", "cp",
         "--python-version", ".".join(map(str, RUNTIME_PYTHON)), *platforms,
-        "-r", str(REPO_ROOT / "requirements.txt"), "-c", constraints.name,
+        "-r", resolved.name, "-c", str(CONSTRAINTS),
     ]
     try:
         subprocess.run(command, check=True)
     finally:
-        Path(constraints.name).unlink()
+        Path(resolved.name).unlink()
+
+
+def sam_architecture(out: Path) -> str | None:
+    """The CPU `sam build` builds ``out`` for, from the build graph it writes before calling make.
+
+    SAM passes make no architecture (aws-sam-cli issue #3349), so a plain ``sam build --parameter-overrides
+    Architecture=arm64`` is only visible in ``.aws-sam/build.toml`` (beside the build folder).
+    """
+    graph = out.parent.parent / "build.toml"
+    if out.name != FUNCTION_ID or not graph.is_file():
+        return None
+    definitions = tomllib.loads(graph.read_text()).get("function_build_definitions", {}).values()
+    found = {d.get("architecture") for d in definitions if FUNCTION_ID in d.get("functions", [])}
+    return found.pop() if len(found) == 1 else None
+
+
+def choose_architecture(out: Path, requested: str | None) -> str:
+    """``requested`` (ARCH=...) or what sam builds for; a disagreement between the two is an error."""
+    from_sam = sam_architecture(out)
+    if requested and from_sam and requested != from_sam:
+        raise SystemExit(f"build: ARCH={requested} but sam builds for {from_sam} (--parameter-overrides "
+                         f"Architecture=...): use the same for both")
+    arch = requested or from_sam or "x86_64"
+    if arch not in MACHINES:
+        raise SystemExit(f"build: unknown architecture {arch!r} (one of {', '.join(sorted(MACHINES))})")
+    return arch
 
 
 def copy_app(target: Path, model: Path) -> None:
@@ -128,13 +189,31 @@ def prune(target: Path) -> None:
     remove_empty_folders(target)
 
 
+def strip_libraries(target: Path) -> int:
+    """Drop the sections of every ELF file the loader never reads (symbol tables, debug info); bytes saved."""
+    return sum(strip_file(path) for path in sorted(target.rglob("*")) if path.is_file() and not path.is_symlink())
+
+
 def precompile(target: Path) -> None:
-    """Compile every module; unchecked-hash .pyc files are trusted as they are (the code is read-only)."""
-    ok = compileall.compile_dir(
-        target, quiet=2, workers=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
+    """Compile every module; unchecked-hash .pyc files are trusted as they are (the code is read-only).
+
+    The libraries' modules become sourceless (``module.pyc`` in place of ``module.py``: 8 MB less, and
+    their tracebacks show file and line without the source text); the app keeps its sources beside
+    ``__pycache__``. Either way nothing is compiled at a cold start.
+    """
+    options = {"quiet": 2, "stripdir": str(target), "prependdir": TASK_ROOT,
+               "invalidation_mode": py_compile.PycInvalidationMode.UNCHECKED_HASH}
+    ok = True
+    for entry in sorted(target.iterdir()):
+        legacy = entry.name not in SOURCE_TREES
+        if entry.is_dir():
+            ok = compileall.compile_dir(entry, legacy=legacy, workers=1, **options) and ok
+        elif entry.suffix == ".py":
+            ok = compileall.compile_file(entry, legacy=legacy, **options) and ok
     if not ok:
         raise SystemExit("build: some modules do not compile")
+    for source in [p for p in target.rglob("*.py") if p.relative_to(target).parts[0] not in SOURCE_TREES]:
+        source.unlink()
 
 
 def build(out: Path, arch: str, model: Path = REPO_ROOT / MODEL_FILE) -> tuple[str, list[str]]:
@@ -147,6 +226,7 @@ def build(out: Path, arch: str, model: Path = REPO_ROOT / MODEL_FILE) -> tuple[s
     install_requirements(out, arch)
     copy_app(out, model)
     prune(out)
+    strip_libraries(out)
     precompile(out)
     result = check_package(out, machine=MACHINES[arch])
     return render_report(result, arch=arch), result.problems
@@ -155,11 +235,12 @@ def build(out: Path, arch: str, model: Path = REPO_ROOT / MODEL_FILE) -> tuple[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True, help="the package folder (sam: $ARTIFACTS_DIR)")
-    parser.add_argument("--arch", choices=sorted(MACHINES), default="x86_64")
+    parser.add_argument("--arch", help="x86_64 or arm64 (default: the one sam builds for, else x86_64)")
     parser.add_argument("--model", type=Path, default=REPO_ROOT / MODEL_FILE, help="the .tflite file to ship")
     parser.add_argument("--report", type=Path, help="also write the size/glibc report (Markdown) here")
     args = parser.parse_args()
-    report, problems = build(args.out.resolve(), args.arch, args.model)
+    out = args.out.resolve()
+    report, problems = build(out, choose_architecture(out, args.arch), args.model)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(report)

@@ -1,12 +1,18 @@
-"""Local API Gateway (HTTP API, payload 2.0) + Lambda, read from ``template.yaml``, without Docker.
+"""Local API Gateway (HTTP API, payload 2.0) in front of AWS's own Lambda emulator, from ``template.yaml``.
 
-    python -m infra.emulator --port 3000            # what `make serve` runs
+    python -m infra.emulator --port 3000            # what `make serve` runs: the checkout's code
     python -m infra.emulator --code-dir .aws-sam/build/DigitFunction   # serve the built package
 
-Each request becomes the event API Gateway would send (lower-case headers, cookies, raw query string,
-binary bodies base64-encoded, request context with request id and stage) and runs in a warm worker
-process (infra/lambda_worker.py). API Gateway's own answers are kept: 404 for no route, 413 for an
-event over Lambda's 6 MB, 500 for a function error or timeout, 503 past the 30 s integration timeout.
+The API Gateway side is this project's (the SAM CLI's `start-api` mishandles binary bodies on HTTP APIs,
+aws-sam-cli issue #3110, which is exactly an upload): each request becomes the event an HTTP API sends
+(lower-case headers, cookies, raw query string, binary bodies base64-encoded, request context with
+request id and stage), and API Gateway's own answers are kept: 404 for no route or a method HTTP APIs do
+not route (TRACE, CONNECT...), 413 for a body over 10 MB or an event over Lambda's 6 MB, 500 for a
+function error, timeout or malformed answer, 503 past the 30 s integration timeout.
+
+The Lambda side is AWS's: each warm execution environment is an ``aws-lambda-rie`` process running
+``awslambdaric`` (infra/rie.py), up to ``--concurrency`` of them; their START / END / REPORT lines and
+the function's logs go to this console.
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ import secrets
 import signal
 import sys
 import threading
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -28,11 +33,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from infra.lambda_worker import PAYLOAD_LIMIT, WarmFunction
+from infra.rie import ExecutionEnvironment, Invocation, RieUnavailable, check_runtime_client, find_rie
 from infra.sam_template import ApiConfig, Route, match_route, read_api
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HTTP_API_BODY_LIMIT = 10 * 1024 * 1024  # API Gateway HTTP API's own payload limit
+PAYLOAD_LIMIT = 6 * 1024 * 1024  # Lambda's synchronous invocation payload (the event)
 INTEGRATION_TIMEOUT_S = 30.0  # HTTP API's maximum integration timeout
 # HTTP API passes these bodies as text; every other body is base64-encoded.
 TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml", "+json", "+xml",
@@ -119,13 +125,15 @@ def gateway_request_id() -> str:
 
 
 class Gateway:
-    """Routes, CORS, limits and the function's warm workers (up to ``concurrency``, like Lambda scaling)."""
+    """Routes, CORS, limits and the function's execution environments (up to ``concurrency``, like Lambda
+    scaling out: a request that finds every environment busy starts another, up to the limit, then waits)."""
 
-    def __init__(self, api: ApiConfig, *, concurrency: int = 1, integration_timeout_s: float = INTEGRATION_TIMEOUT_S,
-                 log: Any = sys.stdout) -> None:
-        self.api, self.concurrency, self.integration_timeout_s, self.log = api, concurrency, integration_timeout_s, log
-        self._idle: queue.Queue[WarmFunction] = queue.Queue()
-        self._workers: list[WarmFunction] = []
+    def __init__(self, api: ApiConfig, *, rie: Path, concurrency: int = 1,
+                 integration_timeout_s: float = INTEGRATION_TIMEOUT_S, log: Any = sys.stdout) -> None:
+        self.api, self.rie, self.concurrency, self.integration_timeout_s = api, rie, concurrency, integration_timeout_s
+        self.log = log
+        self._idle: queue.Queue[ExecutionEnvironment] = queue.Queue()
+        self._environments: list[ExecutionEnvironment] = []
         self._lock = threading.Lock()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -150,22 +158,29 @@ class Gateway:
         if not outcome:
             return gateway_answer(503)  # the gateway stops waiting; the function runs on
         if not outcome[0].ok:
+            self._note(f"gateway: the function failed, 500: {json.dumps(outcome[0].error)[:500]}")
             return gateway_answer(500)
         try:
             return self._with_cors(request, from_result(outcome[0].payload))
         except (ValueError, TypeError, KeyError):  # a malformed answer from the function
             return gateway_answer(500)
 
-    def _invoke(self, event: dict[str, Any]) -> Any:
+    def _invoke(self, event: dict[str, Any]) -> Invocation:
         with self._lock:
-            if self._idle.empty() and len(self._workers) < self.concurrency:
-                self._workers.append(WarmFunction(self.api.function, log=self.log))
-                self._idle.put(self._workers[-1])
-        worker = self._idle.get()
+            if self._idle.empty() and len(self._environments) < self.concurrency:
+                self._environments.append(ExecutionEnvironment(self.api.function, rie=self.rie))
+                self._idle.put(self._environments[-1])
+        environment = self._idle.get()  # RIE runs one invocation at a time
         try:
-            return worker.invoke(event, request_id=str(uuid.uuid4()))
+            return environment.invoke(event)
+        except RieUnavailable as error:
+            return Invocation(error={"errorType": "Runtime.EmulatorUnavailable", "errorMessage": str(error)})
         finally:
-            self._idle.put(worker)
+            self._idle.put(environment)
+
+    def _note(self, text: str) -> None:
+        self.log.write(text + "\n")
+        self.log.flush()
 
     def _allowed_origin(self, origin: str | None) -> str | None:
         origins = (self.api.cors or {}).get("AllowOrigins") or []
@@ -201,8 +216,8 @@ class Gateway:
         return replace(response, headers=[*response.headers, *extra])
 
     def stop(self) -> None:
-        for worker in self._workers:
-            worker.stop()
+        for environment in self._environments:
+            environment.stop()
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -214,8 +229,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(length_text) if length_text.isdigit() else -1
         if not 0 <= length <= HTTP_API_BODY_LIMIT:
             self.close_connection = True  # the body is not read at all
-            answer = gateway_answer(413 if length > 0 else 400)
-            self._send(replace(answer, headers=[*answer.headers, ("apigw-requestid", gateway_request_id())]))
+            self._send_gateway_answer(413 if length > 0 else 400)
             return
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
@@ -223,6 +237,28 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._send(self.server.gateway.handle(request))
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server looks up do_<METHOD> and answers a missing one with its HTML 501 page. HTTP APIs
+        # route only the methods above (ANY included); their docs are silent on others (TRACE, CONNECT,
+        # made-up ones): the answer is the gateway's own no-route one, 404 {"message":"Not Found"}.
+        if name.startswith("do_"):
+            return self._unrouted
+        raise AttributeError(name)
+
+    def _unrouted(self) -> None:
+        self.close_connection = True  # a body, if any, is not read
+        self._send_gateway_answer(404)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Malformed requests (bad request line, header too long...) get JSON too, never an HTML page."""
+        self.close_connection = True
+        self.request_version = "HTTP/1.1"  # a request line that did not parse leaves 0.9 (no status line at all)
+        self._send_gateway_answer(code if code in GATEWAY_ANSWERS else 400)
+
+    def _send_gateway_answer(self, status: int) -> None:
+        answer = gateway_answer(status)
+        self._send(replace(answer, headers=[*answer.headers, ("apigw-requestid", gateway_request_id())]))
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response_only(response.status)
@@ -232,7 +268,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
         self.send_header("content-length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if getattr(self, "command", None) != "HEAD":
             self.wfile.write(response.body)
         self.log_request(response.status, len(response.body))
 
@@ -251,12 +287,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--template", type=Path, default=REPO_ROOT / "template.yaml")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
-    parser.add_argument("--code-dir", type=Path, help="serve this package (e.g. .aws-sam/build/DigitFunction)")
+    parser.add_argument("--code-dir", type=Path, help="serve this package (e.g. .aws-sam/build/DigitFunction; "
+                        "default: the template's CodeUri, the checkout itself: edit, restart, no build)")
     parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="NAME=VALUE")
     parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE", help="extra environment variables")
     parser.add_argument("--timeout", type=float, help="override the function's timeout (seconds)")
     parser.add_argument("--integration-timeout", type=float, default=INTEGRATION_TIMEOUT_S)
-    parser.add_argument("--concurrency", type=int, default=1, help="warm workers at most (Lambda scales out)")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="execution environments (RIE processes) at most; Lambda scales out, one call each")
     return parser.parse_args(argv)
 
 
@@ -278,13 +316,19 @@ def _stop_on_signal(*_: object) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     api = build_api(args)
+    try:
+        rie = find_rie()
+        check_runtime_client()
+    except RieUnavailable as error:
+        raise SystemExit(f"emulator: {error}") from None
     server = _Server((args.host, args.port), _RequestHandler)
-    server.gateway = Gateway(api, concurrency=args.concurrency, integration_timeout_s=args.integration_timeout)
+    server.gateway = Gateway(api, rie=rie, concurrency=args.concurrency, integration_timeout_s=args.integration_timeout)
     function = api.function
     print(f"{function.logical_id} ({function.handler}, {function.memory_mb} MB, {function.timeout_s:g} s) from "
-          f"{function.code_dir}\nroutes: {', '.join(route.key for route in api.routes)}\n"
+          f"{function.code_dir}\nLambda: {rie} + awslambdaric, up to {args.concurrency} execution environment(s)\n"
+          f"routes: {', '.join(route.key for route in api.routes)}\n"
           f"serving http://{args.host}:{server.server_port} (Ctrl+C to stop)", flush=True)
-    signal.signal(signal.SIGTERM, _stop_on_signal)  # `kill` stops the workers too, as Ctrl+C does
+    signal.signal(signal.SIGTERM, _stop_on_signal)  # `kill` stops the RIE processes too, as Ctrl+C does
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,20 +1,21 @@
-"""Invoke the template's function once with an event file, like `sam local invoke`, without Docker.
+"""Invoke the template's function once with an event file, like `sam local invoke`, without Docker:
+the event goes to AWS's Runtime Interface Emulator running awslambdaric (infra/rie.py).
 
     python -m infra.invoke infra/events/predict.json       # what `make invoke EVENT=...` runs
 
-The function's answer is printed on stdout as JSON; its logs and the START/END/REPORT lines go to stderr.
+The function's answer (or Lambda's error object) is printed on stdout as JSON; the function's logs and
+RIE's START / END / REPORT lines go to stderr. The exit status is 1 when the invocation failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-from infra.lambda_worker import WarmFunction
+from infra.rie import ExecutionEnvironment, RieUnavailable, check_runtime_client, find_rie
 from infra.sam_template import read_api
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,16 +31,16 @@ def main(argv: list[str] | None = None) -> int:
     function = read_api(args.template.resolve()).function
     if args.code_dir:
         function = replace(function, code_dir=args.code_dir.resolve())
-    answer = os.fdopen(os.dup(sys.stdout.fileno()), "w")
-    sys.stdout.flush()
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the worker inherits it: its logs go to stderr
-    worker = WarmFunction(function, log=sys.stderr)
     try:
-        result = worker.invoke(event)
+        check_runtime_client()
+        environment = ExecutionEnvironment(function, rie=find_rie(), log=sys.stderr)
+        result = environment.invoke(event)
+    except RieUnavailable as error:
+        raise SystemExit(f"invoke: {error}") from None
     finally:
-        worker.stop()
-    answer.write(json.dumps(result.payload if result.ok else result.error) + "\n")
-    answer.flush()
+        if "environment" in locals():
+            environment.stop()
+    print(json.dumps(result.payload if result.ok else result.error), flush=True)
     return 0 if result.ok else 1
 
 

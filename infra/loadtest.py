@@ -199,7 +199,7 @@ def record(results: Results, request: Request, status: int | None, latency_ms: f
 
 @contextmanager
 def running_emulator(*, workers: int = 2, log: Path | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
-    """``python -m infra.emulator`` on a free 127.0.0.1 port with ``workers`` warm workers; yields its URL."""
+    """``python -m infra.emulator`` on a free 127.0.0.1 port with ``workers`` RIE processes; yields its URL."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="loadtest-") as scratch:
         settings = {"FEEDBACK_DIR": f"{scratch}/feedback", **(env or {})}  # workers inherit the rest (MODEL_PATH)
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="an emulator already running (default: start one)")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2, help="warm Lambda workers of the emulator it starts")
+    parser.add_argument("--workers", type=int, default=2, help="execution environments (RIE processes) of the emulator it starts")
     parser.add_argument("--max-seconds", type=float, default=300.0, help="stop sending after this long")
     parser.add_argument("--json", type=Path, help="also write the summary here")
     args = parser.parse_args(argv)

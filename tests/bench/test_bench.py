@@ -210,3 +210,20 @@ def test_parse_args_resolves_relative_paths_against_the_callers_folder(tmp_path:
                        "--data", "mnist.npz", "--models", "models"])
     assert args.cache == tmp_path / "test-output" / "bench" / "cache"
     assert all(getattr(args, name).is_absolute() for name in ("out", "build_dir", "data", "models"))
+    root, is_build, _ = code_location(Path("build"), REPO_ROOT / "model" / "artifacts")
+    assert is_build
+    assert root == tmp_path / "build"
+
+
+def test_arm64_estimate_bills_x86_latency_at_arm64_price() -> None:
+    rows = cost.cost_table(duration_ms=12.0, request_bytes=1000, cold_start_s=0.4, peak_rss_mib=100.0)
+    estimate = cost.arm64_estimate(rows, memory_mb=1024)
+    x86 = next(r for r in rows if r["memory_mb"] == 1024 and r["arch"] == "x86_64")
+    assert estimate["x86_64_usd"] == x86["total_usd"] and estimate["duration_ms"] == x86["modelled_ms"]
+    assert 0 < estimate["saving"] < 0.2  # only the compute share gets the 20% lower price
+    assert "unmeasured" in estimate["latency"]
+
+
+def test_run_quick_reports_arm64_cost_with_its_caveat(quick_run: Path) -> None:
+    text = (quick_run / "REPORT.md").read_text()
+    assert "arm64 (`make build ARCH=arm64`)" in text and "arm64 latency is unmeasured" in text

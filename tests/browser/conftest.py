@@ -117,7 +117,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 @pytest.fixture(scope="session")
 def local_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``make serve``: the project's API Gateway + Lambda emulation (infra/emulator.py) on a free port."""
+    """``make serve``: the project's API Gateway in front of AWS's RIE + awslambdaric (infra/emulator.py)."""
     feedback_dir, log_path = tmp_path_factory.mktemp("feedback"), tmp_path_factory.mktemp("gateway") / "emulator.log"
     port = free_port()  # released for the emulator
     command = [sys.executable, "-m", "infra.emulator", "--host", "127.0.0.1", "--port", str(port),

@@ -1,8 +1,10 @@
-"""Fixtures for the serverless tooling: a running emulator on a free 127.0.0.1 port, the model to ship."""
+"""Fixtures for the serverless tooling: a running emulator (our API Gateway, AWS's RIE) on a free
+127.0.0.1 port, the model to ship."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +25,18 @@ START_LIMIT_S = 20.0
 def model_file() -> Path:
     """The model the build ships: the committed one, or MODEL_PATH where a developer points elsewhere."""
     return Path(os.environ.get("MODEL_PATH") or SHIPPED_MODEL)
+
+
+def fresh_clone(destination: Path) -> Path:
+    """What `git clone` of this working tree gives: tracked and new files, nothing git ignores (.venv*)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO_ROOT,
+                            check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
 
 
 @dataclass

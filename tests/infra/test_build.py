@@ -1,5 +1,6 @@
-"""The Lambda package `sam build` makes (Makefile build-DigitFunction -> infra/build.py), checked from
-a clean python3.13 process that sees only the standard library and the package, as Lambda does."""
+"""The Lambda package a plain `sam build` makes in a fresh clone (Makefile build-DigitFunction ->
+.venv-build -> infra/build.py), for x86_64 and arm64; the x86_64 one checked from a clean python3.13
+process that sees only the standard library and the package, as Lambda does."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -21,7 +23,7 @@ from infra.events import http_api_event, multipart_body
 from infra.package_report import MAX_UNZIPPED_BYTES, RUNTIME_LIMITS, check_package
 from tests.conftest import MNIST_PATH, REPO_ROOT, SAMPLES
 from tests.doc_figures import README, SERVERLESS, same_to_stated_digits
-from tests.infra.conftest import model_file
+from tests.infra.conftest import fresh_clone, model_file
 from tests.utils import encode_image
 
 pytestmark = pytest.mark.slow
@@ -77,23 +79,40 @@ def decoded(response: dict[str, Any]) -> Any:
     return json.loads(body) if "json" in (response.get("headers") or {}).get("content-type", "") else body
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+def sam_build(clone: Path, out: Path, *overrides: str) -> tuple[Path, str]:
+    """Plain `sam build` in the clone, as a user types it (no ARCH, no .venv); the package and its report."""
     if not SAM.exists():
         pytest.fail("the SAM CLI is missing: `make sam-venv` (make test creates it)")
+    env = {name: value for name, value in os.environ.items() if name not in {"ARCH", "VIRTUAL_ENV"}}
+    env |= {"SAM_CLI_TELEMETRY": "0", "MODEL": str(model_file())}
+    command = [str(SAM), "build", "--build-dir", str(out)] + (["--parameter-overrides", *overrides] if overrides else [])
+    done = subprocess.run(command, cwd=clone, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return out / "DigitFunction", (clone / "build" / "package-report.md").read_text()
+
+
+@pytest.fixture(scope="session")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fresh_clone(tmp_path_factory.mktemp("fresh-clone"))
+
+
+@pytest.fixture(scope="session")
+def built(clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     folder = tmp_path_factory.mktemp("sam-build")
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "ARCH": "x86_64", "MODEL": str(model_file())}
-    subprocess.run([str(SAM), "build", "--build-dir", str(folder / "build"), "--template", str(REPO_ROOT / "template.yaml")],
-                   cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=600)
-    root = folder / "build" / "DigitFunction"
+    root, report = sam_build(clone, folder / "build")
     (folder / "events.json").write_text(json.dumps(events(images())))
     before = listing(root)
     clean_env = {"PATH": "/usr/bin:/bin", "FEEDBACK_DIR": str(folder / "feedback")}
     subprocess.run([sys.executable, "-I", "-S", str(PROBE), str(root), str(folder / "events.json"),
                     str(folder / "answers.json")], env=clean_env, check=True, capture_output=True, timeout=300)
     result = json.loads((folder / "answers.json").read_text())
-    return Built(root, before, listing(root), result["responses"], result["outside"],
-                 (REPO_ROOT / "build" / "package-report.md").read_text())
+    return Built(root, before, listing(root), result["responses"], result["outside"], report)
+
+
+@pytest.fixture(scope="session")
+def built_arm64(clone: Path, built: Built, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The arm64 package (after the x86_64 one: both write the clone's build/package-report.md)."""
+    return sam_build(clone, tmp_path_factory.mktemp("sam-build-arm64") / "build", "Architecture=arm64")
 
 
 @pytest.fixture(scope="session")
@@ -119,11 +138,18 @@ def test_build_libraries_need_runtime_glibc_at_most(built: Built) -> None:
 
 
 def test_build_modules_precompiled_unchecked_hash(built: Built) -> None:
-    sources = list(built.root.rglob("*.py"))
-    caches = [p.parent / "__pycache__" / f"{p.stem}.cpython-313.pyc" for p in sources]
-    flags = {int.from_bytes(c.read_bytes()[4:8], "little") for c in caches}
-    assert len(sources) > 100
+    compiled = list(built.root.rglob("*.pyc"))
+    flags = {int.from_bytes(c.read_bytes()[4:8], "little") for c in compiled}
+    assert len(compiled) > 100
     assert flags == {0b01}  # hash-based, source never checked: Lambda's read-only code is trusted as is
+
+
+def test_build_ships_app_sources_and_sourceless_libraries(built: Built) -> None:
+    sources = {n for n in built.files_before_run if n.endswith(".py")}
+    assert sources and all(n.startswith("handler/") for n in sources)
+    assert all(f"handler/__pycache__/{Path(n).stem}.cpython-313.pyc" in built.files_before_run
+               for n in sources if n.count("/") == 1)
+    assert {"fastapi/__init__.pyc", "numpy/__init__.pyc", "typing_extensions.pyc"} <= built.files_before_run
 
 
 def test_build_ships_no_tests_caches_or_training_code(built: Built) -> None:
@@ -136,8 +162,8 @@ def test_build_ships_no_tests_caches_or_training_code(built: Built) -> None:
 
 def test_build_drops_unused_litert_parts(built: Built) -> None:
     litert = {n.split("/")[1] for n in built.files_before_run if n.startswith("ai_edge_litert/")}
-    assert "libLiteRt.so" in litert and "interpreter.py" in litert
-    assert not litert & {"libLiteRtWebGpuAccelerator.so", "tools", "vendors", "aot"}
+    assert {"interpreter.pyc", "libpywrap_litert_common.so", "_pywrap_litert_interpreter_wrapper.so"} <= litert
+    assert not litert & {"libLiteRt.so", "libLiteRtWebGpuAccelerator.so", "tools", "vendors", "aot"}
 
 
 def test_build_answers_events_from_clean_process(built: Built) -> None:
@@ -183,3 +209,38 @@ def test_build_size_is_the_one_the_docs_give(built: Built, text: str, pattern: s
     for part in ("unzipped", "zipped"):
         assert same_to_stated_digits(Decimal(match[part]), float(measured[part])), (
             f"the docs say {match[part]} MB {part}, the build report {measured[part]} MB")
+def test_build_uses_only_its_own_build_venv(clone: Path, built: Built) -> None:
+    installed = {p.name.split("-")[0].lower() for p in (clone / ".venv-build").glob("lib/python3.13/site-packages/*.dist-info")}
+    assert installed == {"packaging", "pyelftools", "pip"}
+    assert not (clone / ".venv").exists()
+
+
+def test_build_arm64_every_library_is_aarch64_within_runtime_limits(built_arm64: tuple[Path, str]) -> None:
+    root, report = built_arm64
+    check = check_package(root, machine="aarch64")
+    assert check.problems == []
+    assert len(check.machines) > 10 and set(check.machines.values()) == {"aarch64"}
+    assert check.newest("GLIBC") <= RUNTIME_LIMITS["GLIBC"] and check.newest("GLIBCXX") <= RUNTIME_LIMITS["GLIBCXX"]
+    assert "(arm64, python3.13)" in report
+
+
+def test_build_arm64_ships_litert_2_1_0(built_arm64: tuple[Path, str]) -> None:
+    root, _ = built_arm64
+    assert [p.name for p in root.glob("ai_edge_litert-*.dist-info")] == ["ai_edge_litert-2.1.0.dist-info"]
+    assert (root / "ai_edge_litert" / "_pywrap_litert_interpreter_wrapper.so").is_file()
+
+
+def test_build_served_through_rie_reads_an_upload(built: Built, tmp_path: Path) -> None:
+    from tests.infra.conftest import start_emulator, stop_emulator
+
+    running = start_emulator(tmp_path / "emulator.log", "--code-dir", str(built.root),
+                             "--env", f"FEEDBACK_DIR={tmp_path / 'feedback'}")
+    image = SAMPLES / "any-image" / "digit-4.png"
+    try:
+        response = httpx.post(f"{running.url}/predict", files={"file": (image.name, image.read_bytes(), "image/png")},
+                              timeout=60)
+    finally:
+        stop_emulator(running)
+    assert response.status_code == 200
+    assert response.json()["digit"] == "4"
+    assert f"from {built.root}" in running.log() and "REPORT RequestId:" in running.log()

@@ -1,4 +1,4 @@
-"""`make invoke EVENT=...`: the handler run once on a sample event, like `sam local invoke`."""
+"""`make invoke EVENT=...`: the handler run once on a sample event under RIE + awslambdaric, like `sam local invoke`."""
 
 from __future__ import annotations
 
@@ -35,3 +35,15 @@ def test_invoke_logs_report_to_stderr(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "REPORT RequestId:" in result.stderr and "Init Duration:" in result.stderr
     assert "REPORT" not in result.stdout
+
+
+def test_invoke_unhandled_exception_prints_lambdas_error_and_fails(tmp_path: Path) -> None:
+    from tests.infra.test_emulator import write_probe
+
+    event = tmp_path / "crash.json"
+    event.write_text(json.dumps({"rawPath": "/crash"}))
+    result = subprocess.run([sys.executable, "-m", "infra.invoke", str(event), "--template", str(write_probe(tmp_path))],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["errorType"] == "RuntimeError"  # awslambdaric's error object, via RIE
+    assert "END RequestId:" in result.stderr

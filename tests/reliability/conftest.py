@@ -30,7 +30,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="session")
 def emulator_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The local API Gateway + Lambda emulation of template.yaml on 127.0.0.1, two warm workers."""
+    """The local API Gateway + Lambda (RIE) emulation of template.yaml on 127.0.0.1, two execution environments."""
     from infra.loadtest import running_emulator, warm_up
 
     workers = 2  # this machine's cores; Lambda would scale out further
