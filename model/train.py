@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, help="train on the first N training images only (smoke tests)")
     parser.add_argument("--pipeline-samples", type=int, default=24000, help="synthesised from the training split")
     parser.add_argument("--pipeline-val-samples", type=int, default=3000, help="synthesised from the validation split")
+    parser.add_argument("--pipeline-share", type=float, default=PIPELINE_SHARE, help="of each batch")
     parser.add_argument("--cache", type=Path, help="keep the synthesised sets here and reuse them when present")
     parser.add_argument("--pipeline-seed", type=int, help="seed of the synthesised sets (default: --split-seed + 10); "
                         "ensemble members share the split and the sets, and differ in --seed")
@@ -99,8 +100,9 @@ def build_augmenter(seed: int, rotation: float, zoom: float, shift: float) -> ke
     )
 
 
-def make_dataset(x, y, batch_size: int, seed: int, augment: str | None, pipeline=None) -> tf.data.Dataset:
-    """Batches of MNIST (augmented), with ``PIPELINE_SHARE`` of each drawn from ``pipeline`` (x, y) when given."""
+def make_dataset(x, y, batch_size: int, seed: int, augment: str | None, pipeline=None,
+                 share: float = PIPELINE_SHARE) -> tf.data.Dataset:
+    """Batches of MNIST (augmented), with ``share`` of each drawn from ``pipeline`` (x, y) when given."""
     dataset = tf.data.Dataset.from_tensor_slices((to_model_input(x), y.astype(np.int64)))
     if augment:
         dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
@@ -108,7 +110,7 @@ def make_dataset(x, y, batch_size: int, seed: int, augment: str | None, pipeline
         extra = tf.data.Dataset.from_tensor_slices((to_model_input(pipeline[0]), pipeline[1].astype(np.int64)))
         extra = extra.shuffle(len(pipeline[0]), seed=seed + 3, reshuffle_each_iteration=True).repeat()
         dataset = tf.data.Dataset.sample_from_datasets(
-            [dataset, extra], weights=[1 - PIPELINE_SHARE, PIPELINE_SHARE], seed=seed, stop_on_empty_dataset=True
+            [dataset, extra], weights=[1 - share, share], seed=seed, stop_on_empty_dataset=True
         )
     dataset = dataset.batch(batch_size)
     if augment:
@@ -193,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
 
     x_check, y_check = np.concatenate([x_val, pipeline_val[0]]), np.concatenate([y_val, pipeline_val[1]])
     val_ds = make_dataset(x_check, y_check, args.batch_size, args.seed, augment=None)
-    share = PIPELINE_SHARE if len(pipeline_fit[1]) else 0.0
+    share = args.pipeline_share if len(pipeline_fit[1]) else 0.0
     steps_per_epoch = int(np.ceil(len(x_fit) / (1 - share) / args.batch_size))
     extra = pipeline_fit if len(pipeline_fit[1]) else None
     history: dict[str, list[float]] = {}
@@ -209,13 +211,13 @@ def main(argv: list[str] | None = None) -> None:
             args.learning_rate / 10, decay_steps=int(steps * 0.85), alpha=1e-3,
             warmup_target=args.learning_rate, warmup_steps=int(steps * 0.15),
         )
-        full = make_dataset(x_fit, y_fit, args.batch_size, args.seed, "full", extra)
+        full = make_dataset(x_fit, y_fit, args.batch_size, args.seed, "full", extra, share)
         fit(model, schedule, full, val_ds, args.epochs, history)
     if args.finetune_epochs:
         schedule = keras.optimizers.schedules.CosineDecay(
             args.finetune_learning_rate, decay_steps=args.finetune_epochs * steps_per_epoch, alpha=1e-2
         )
-        light = make_dataset(x_fit, y_fit, args.batch_size, args.seed + 1, "light", extra)
+        light = make_dataset(x_fit, y_fit, args.batch_size, args.seed + 1, "light", extra, share)
         fit(model, schedule, light, val_ds, args.finetune_epochs, history)
 
     """
