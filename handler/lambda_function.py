@@ -6,6 +6,7 @@ from mangum import Mangum
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from handler.app import app
+from handler.entry_guard import guarded
 
 
 class StagePrefix:
@@ -28,4 +29,5 @@ class StagePrefix:
 
 
 # lifespan="off": Mangum would otherwise run the whole startup cycle in every invocation (issue #342).
-lambda_handler = Mangum(StagePrefix(app), lifespan="off")
+# guarded: events Mangum cannot read (a bad port, bad base64) answer 400 JSON instead of escaping.
+lambda_handler = guarded(Mangum(StagePrefix(app), lifespan="off"))

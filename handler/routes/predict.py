@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
+from handler.decode import DecodeBudget
 from handler.deps import ClassifierDep, SettingsDep
-from handler.errors import DigitApiError, UnusableImage
+from handler.errors import DigitApiError, UnusableImage, printable
 from handler.schemas import Mode, Prediction, error_responses
 from handler.service import model_input_for, read_digits
 
@@ -56,13 +57,13 @@ async def predict_batch(
     """Read one digit from each of several images (at most MAX_BATCH_FILES), answered in order."""
     if len(files) > settings.MAX_BATCH_FILES:
         raise UnusableImage(f"{len(files)} files sent; a batch takes at most {settings.MAX_BATCH_FILES}")
-    inputs = []
+    inputs, budget = [], DecodeBudget(settings.MAX_BATCH_PIXELS, settings.MAX_BATCH_BYTES)
     for index, upload in enumerate(files):
         data, content_type = await _read(upload)
         try:
-            inputs.append(model_input_for(data, content_type, mode, settings))
+            inputs.append(model_input_for(data, content_type, mode, settings, budget))
         except DigitApiError as error:  # say which file failed; the status stays the file's own
-            raise type(error)(f"files[{index}] ({upload.filename}): {error}") from error
+            raise type(error)(f"files[{index}] ({printable(upload.filename)}): {error}") from error
     predictions = read_digits(classifier, inputs, mode, explain=explain)
     request.state.log.update(digits="".join(p.digit for p in predictions), mode=mode, count=len(predictions))
     return predictions

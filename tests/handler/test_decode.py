@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from handler.decode import WORK_SIDE, check_media_type, decode_image, draft_size
+from handler.decode import WORK_SIDE, DecodeBudget, decode_image, draft_size, read_image_header
 from handler.errors import InvalidImage, UnsupportedMediaType, UploadTooLarge
 
 LIMIT = 40_000_000
@@ -78,14 +78,28 @@ def test_decode_image_decompression_bomb_is_413():
     assert error.value.status_code == 413
 
 
-def test_check_media_type_refuses_text():
+def test_decode_image_reads_an_image_declared_as_text():
+    image = decode_image(encoded(marked()), max_pixels=LIMIT, declared_type="text/plain")
+    assert image.format == "PNG" and image.rgb.shape == (40, 60, 3)
+
+
+def test_decode_image_text_declared_as_text_is_415_naming_the_declared_type():
     with pytest.raises(UnsupportedMediaType, match="text/plain"):
-        check_media_type("text/plain; charset=utf-8")
+        decode_image(b"hello, this is text", max_pixels=LIMIT, declared_type="text/plain; charset=utf-8")
 
 
-@pytest.mark.parametrize("media_type", ["image/png", "image/jpeg", "application/octet-stream", None, ""])
-def test_check_media_type_accepts_images_and_unlabelled_uploads(media_type):
-    check_media_type(media_type)
+@pytest.mark.parametrize("declared_type", ["image/png", "application/octet-stream", None, ""])
+def test_decode_image_text_declared_as_an_image_is_400(declared_type):
+    with pytest.raises(InvalidImage) as error:
+        decode_image(b"hello, this is text", max_pixels=LIMIT, declared_type=declared_type)
+    assert "text" not in str(error.value)
+
+
+def test_decode_image_quotes_a_declared_type_printable_and_short():
+    with pytest.raises(UnsupportedMediaType) as error:
+        decode_image(b"hello", max_pixels=LIMIT, declared_type="text/" + "\x00<b>" * 100)
+    quoted = str(error.value).split("'")[1]
+    assert quoted.isprintable() and len(quoted) <= 100
 
 
 def test_decode_image_answers_uint8_rgb():
