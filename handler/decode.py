@@ -145,7 +145,9 @@ def _not_an_image(data: bytes, declared_type: str | None) -> DigitApiError:
 def _upright(image: Image.Image) -> Image.Image:
     """The picture as it should be seen (phones store photos sideways plus an EXIF tag)."""
     try:
-        orientation = image.getexif().get(ORIENTATION)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Corrupt EXIF data": answered by reading as stored
+            orientation = image.getexif().get(ORIENTATION)
     except Exception:  # broken EXIF is common in the wild: it costs the rotation, not the reading
         return image
     method = _TRANSPOSES.get(orientation) if isinstance(orientation, int) else None

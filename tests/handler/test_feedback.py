@@ -189,6 +189,16 @@ def test_feedback_s3_objects_read_back_byte_identical(bucket: str) -> None:
     assert (record["label"], record["predicted"], record["content_type"]) == ("7", "1", "image/jpeg")
 
 
+def test_feedback_s3_stores_the_sniffed_type_not_an_injected_one(bucket: str) -> None:
+    upload = [("file", "d.jpeg", IMAGE, "image/png;\nX-Evil: 1")]
+    status, receipt, _ = invoke("POST", "/feedback", files=upload, fields={"label": "7"})
+    s3 = boto3.client("s3", region_name="us-east-1")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    [image_key] = [key for key in keys if not key.endswith(".json")]
+    assert status == 201
+    assert s3.head_object(Bucket=bucket, Key=image_key)["ContentType"] == "image/jpeg"
+
+
 def test_feedback_s3_record_has_no_client_address(bucket: str) -> None:
     status, _, _ = invoke("POST", "/feedback", files=UPLOAD, fields={"label": "7"})
     records = [json.loads(v) for k, v in stored_objects(bucket).items() if k.endswith(".json")]
