@@ -123,7 +123,8 @@ def _jpeg_frame(data: bytes, marker: int, frame: bytes, *, sos: int, first_scan_
     coefficient_bytes = sum(mcu_columns * h * mcu_rows * v for h, v in sampling) * 64 * 2
     if scans > MAX_JPEG_SCANS or scans * width * height > MAX_JPEG_SCAN_PIXELS:
         raise UploadTooLarge(f"the progressive JPEG has {scans:,} scans over {width}x{height} pixels (limit"
-                             f" {MAX_JPEG_SCANS} scans, {MAX_JPEG_SCAN_PIXELS:,} scan-pixels): save it as a baseline JPEG")
+                             f" {MAX_JPEG_SCANS} scans, {MAX_JPEG_SCAN_PIXELS:,} scan-pixels):"
+                             " save it as a baseline JPEG")
     if coefficient_bytes > MAX_JPEG_COEFFICIENT_BYTES:
         raise UploadTooLarge(f"the progressive JPEG of {width}x{height} pixels and {components} channels needs"
                              f" {coefficient_bytes >> 20} MiB to decode (limit {MAX_JPEG_COEFFICIENT_BYTES >> 20} MiB)")

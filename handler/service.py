@@ -41,7 +41,8 @@ def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings:
     decode = partial(decode_image, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type, budget=budget)
     if mode == "mnist":  # strict: every pixel as given, no reduction
         # From the header first: a 40 MP image sent in mnist mode is never decoded (it took 1.5 GB).
-        check_mnist_size(*read_image_header(data, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type).size)
+        header = read_image_header(data, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type)
+        check_mnist_size(*header.size)
         return preprocess_mnist(decode(data, work_side=None).rgb)
     image = decode(data)
     return preprocess_auto(image.rgb, image.alpha)

@@ -16,9 +16,11 @@ router = APIRouter(tags=["predict"])
 
 ERRORS = error_responses({
     400: "The file cannot be decoded as an image, or the request is malformed.",
-    413: "The file or the image's pixel count is over the limit.",
+    413: "The file, its pixel count, its structure (scans, chunks, strips, frames) or a batch's decode budget"
+         " is over a limit.",
     415: "The file is not an image type the service reads.",
-    422: "A valid image with no readable digit, not 28x28 in mnist mode, or more files than a batch takes.",
+    422: "A valid image with no readable digit, not 28x28 in mnist mode, a refused variant (tiled TIFF, lossless JPEG),"
+         " or more files than a batch takes.",
     503: "The model is not available.",
 })
 ModeQuery = Annotated[Mode, Query(description="auto: any picture of one digit; mnist: a 28x28 MNIST-style image.")]

@@ -199,10 +199,11 @@ def file_items() -> list[HostileInput]:
     }
     items += [HostileInput(name, why, 200, files=(png_upload(data, content_type=kind),))
               for name, (why, data, kind) in odd_but_valid.items()]
-    items.append(HostileInput("wrong-part-content-type", "a valid PNG declared text/plain (curl, a .txt name): read", 200,
-                              files=(png_upload(png, "digit.txt", "text/plain"),)))
+    items.append(HostileInput("wrong-part-content-type", "a valid PNG declared text/plain (curl, a .txt name): read",
+                              200, files=(png_upload(png, "digit.txt", "text/plain"),)))
     items.append(HostileInput("text-declared-as-text", "text sent as text/plain: the declared type is quoted", 415,
-                              files=(png_upload(b"just some notes\n" * 4, "notes.txt", "text/plain"),), detail="text/plain"))
+                              files=(png_upload(b"just some notes\n" * 4, "notes.txt", "text/plain"),),
+                              detail="text/plain"))
     return items
 
 
