@@ -10,17 +10,19 @@ is sent and the status the API documents for it. ``test_hostile_corpus.py`` send
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from infra.events import Upload, multipart_body
 from tests.reliability import hostile_files as bombs
+from tests.reliability.hostile_files import digit as digit_image
+from tests.reliability.hostile_files import encoded as encode
+from tests.reliability.hostile_files import png_chunk
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # handler.config defaults: the corpus probes their edges
 LAMBDA_REQUEST_LIMIT = 6 * 1024 * 1024
@@ -62,27 +64,6 @@ class HostileInput:
 
 
 # --- Images --------------------------------------------------------------------------------------------
-
-
-def digit_image(size: tuple[int, int] = (120, 120), *, mode: str = "L") -> Image.Image:
-    """A thick dark "7" on light paper, the shape every valid-image item carries."""
-    width, height = size
-    image = Image.new("L", size, 235)
-    draw = ImageDraw.Draw(image)
-    stroke = max(2, width // 12)
-    draw.line([(width * 0.25, height * 0.2), (width * 0.75, height * 0.2), (width * 0.45, height * 0.85)],
-              fill=20, width=stroke)
-    return image.convert(mode) if mode != "L" else image
-
-
-def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **options)
-    return buffer.getvalue()
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def png_from_rows(width: int, height: int, row: bytes, *, extra: bytes = b"") -> bytes:
