@@ -79,7 +79,8 @@ def read_header(data: bytes) -> Header | None:
     try:
         return _READERS[file_format](data)
     except (struct.error, IndexError) as error:  # a table or field that runs past the end of the file
-        raise InvalidImage(f"the {file_format} file is truncated or its header is corrupt") from error
+        message = f"the {file_format} file cannot be decoded: it is truncated or its header is corrupt"
+        raise InvalidImage(message) from error
 
 
 def _jpeg(data: bytes) -> Header:
@@ -87,7 +88,7 @@ def _jpeg(data: bytes) -> Header:
     while True:
         found = _MARKER.search(data, position)
         if found is None:
-            raise InvalidImage("the JPEG file ends before its image data")
+            raise InvalidImage("the JPEG file cannot be decoded: it ends before its image data")
         junk += found.end() - position - 2  # stray bytes and fill bytes: Pillow reads each one in Python
         marker, position = found[1][0], found.end()
         segments += 1
@@ -102,10 +103,10 @@ def _jpeg(data: bytes) -> Header:
             frame = (marker, data[position + 2 : position + struct.unpack_from(">H", data, position)[0]])
         elif marker == 0xDA:
             if frame is None:
-                raise InvalidImage("the JPEG file has no frame header before its image data")
+                raise InvalidImage("the JPEG file cannot be decoded: it has no frame header")
             return _jpeg_frame(data, frame[0], frame[1], sos=found.start(), first_scan_components=data[position + 2])
         elif marker == 0xD9:
-            raise InvalidImage("the JPEG file ends before its image data")
+            raise InvalidImage("the JPEG file cannot be decoded: it ends before its image data")
         position += struct.unpack_from(">H", data, position)[0]
 
 
@@ -133,7 +134,7 @@ def _jpeg_frame(data: bytes, marker: int, frame: bytes, *, sos: int, first_scan_
 
 def _png(data: bytes) -> Header:
     if data[12:16] != b"IHDR":
-        raise InvalidImage("the PNG file has no header chunk")
+        raise InvalidImage("the PNG file cannot be decoded: it has no header chunk")
     width, height = struct.unpack_from(">II", data, 16)
     position, chunks, metadata = 8, 0, 0
     while position + 8 <= len(data):
@@ -160,13 +161,13 @@ def _tiff(data: bytes) -> Header:
         raise UploadTooLarge(f"the TIFF has {count:,} tags (limit {MAX_TIFF_TAGS})")
     entries = data[directory + 2 : directory + 2 + 12 * count]
     if len(entries) < 12 * count:
-        raise InvalidImage("the TIFF file is truncated or its header is corrupt")
+        raise InvalidImage("the TIFF file cannot be decoded: it is truncated or its header is corrupt")
     tags = {tag: (kind, values, field) for tag, kind, values, field in struct.iter_unpack(order + "HHI4s", entries)}
     if _TIFF_TILE_TAGS & tags.keys():
         raise UnusableImage("tiled TIFF files are not accepted: save it with strips (the default of most programs)")
     for tag in (273, 279):  # StripOffsets, StripByteCounts: Pillow fails on any other type
         if tag in tags and tags[tag][0] not in _TIFF_INTEGER_TYPES:
-            raise InvalidImage("the TIFF's strip table is corrupt")
+            raise InvalidImage("the TIFF file cannot be decoded: its strip table is corrupt")
     strips = tags.get(273, (4, 0, b""))[1]
     if strips > MAX_TIFF_STRIPS:
         raise UploadTooLarge(f"the TIFF has {strips:,} strips (limit {MAX_TIFF_STRIPS:,})")
@@ -176,7 +177,7 @@ def _tiff(data: bytes) -> Header:
 def _tiff_integer(tags: dict[int, tuple[int, int, bytes]], tag: int, order: str) -> int:
     kind, values, field = tags.get(tag, (0, 0, b""))
     if kind not in _TIFF_INTEGER_TYPES or values != 1:
-        raise InvalidImage("the TIFF has no valid image width or height")
+        raise InvalidImage("the TIFF file cannot be decoded: it has no valid width or height")
     return struct.unpack_from(order + _TIFF_INTEGER_TYPES[kind], field)[0]
 
 
@@ -185,7 +186,7 @@ def _gif(data: bytes) -> Header:
     position, blocks = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0), 0
     while position < len(data) and data[position] != 0x2C:  # up to the first image descriptor
         if data[position] == 0x3B:
-            raise InvalidImage("the GIF file holds no image")
+            raise InvalidImage("the GIF file cannot be decoded: it holds no image")
         if data[position] == 0x21:  # an extension: label, then sub-blocks up to an empty one
             position += 2
             while position < len(data) and data[position] and blocks <= MAX_GIF_BLOCKS:
@@ -208,7 +209,7 @@ def _webp(data: bytes) -> Header:
             size = _webp_size(kind, data[position + 8 : position + 18])
         position += 8 + length + (length & 1)
     if size is None:
-        raise InvalidImage("the WebP file holds no image")
+        raise InvalidImage("the WebP file cannot be decoded: it holds no image")
     return Header("WEBP", size)
 
 
