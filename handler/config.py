@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     # An answer whose calibrated confidence is under this is marked "uncertain". Unset: the threshold chosen on
     # validation data when the model was trained (model/metrics.json, "calibration").
     UNCERTAIN_BELOW: float | None = Field(default=None, ge=0.0, le=1.0)
+    # What one batch may decode in total: 16 copies of a 12 MP PNG took 4-6 CPU-s (each ~0.27 s here).
+    MAX_BATCH_PIXELS: int = Field(default=24_000_000, gt=0)
+    MAX_BATCH_BYTES: int = Field(default=4 * 1024 * 1024, gt=0, le=LAMBDA_REQUEST_LIMIT)
+    # /feedback keeps what it is sent for a year at the owner's cost: its own, smaller file limit.
+    MAX_FEEDBACK_BYTES: int = Field(default=1024 * 1024, gt=0, le=LAMBDA_REQUEST_LIMIT)
     # Where /feedback stores what it accepts: an S3 bucket when set, else a local folder.
     FEEDBACK_BUCKET: str | None = None
     FEEDBACK_PREFIX: str = "feedback/"

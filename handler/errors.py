@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+MAX_ECHO_CHARS = 100  # of a client's string (a file name, a declared type) quoted in an error message
+
+
+def printable(text: str | None, limit: int = MAX_ECHO_CHARS) -> str:
+    """A client's string made safe to quote: printable characters only, at most ``limit`` of them, no angle
+    brackets (a page that shows the detail as HTML would otherwise run what the client sent)."""
+    cleaned = "".join(c if c.isprintable() and c not in "<>" else "?" for c in (text or "")[: limit + 1])
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
+
 
 class DigitApiError(Exception):
     """Base class: ``status_code`` is the HTTP answer, the message is the JSON ``detail``."""

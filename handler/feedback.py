@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from handler.config import Settings
 
-# File extension per decoded format (the record keeps the declared content type as sent).
+# File extension per decoded format (the record's content type is the format's, never the client's string).
 EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "MPO": "jpg", "GIF": "gif", "BMP": "bmp", "WEBP": "webp", "TIFF": "tif"}
 # Fail fast and retry little: the caller answers 503 with Retry-After well within the Lambda timeout.
 S3_CLIENT_CONFIG = {"connect_timeout": 2, "read_timeout": 5, "retries": {"mode": "standard", "max_attempts": 3}}
@@ -99,24 +99,35 @@ class S3FeedbackStore:
 
 
 class LocalFeedbackStore:
-    """Writes under a local folder, each file atomically (a crash leaves no half-written record)."""
+    """Writes under a local folder, each file atomically (a crash leaves no half-written record); a failed
+    save leaves nothing, not even the image or a temporary file."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def save(self, record: FeedbackRecord, image: bytes) -> None:
+        image_path = self.root / record.image_key
         try:
-            self._write(record.image_key, image)
-            self._write(record.record_key, record.to_json())
+            self._write(image_path, image)
+            try:
+                self._write(self.root / record.record_key, record.to_json())
+            except OSError:
+                image_path.unlink(missing_ok=True)  # no record, no image: the 503 says nothing was kept
+                raise
         except OSError as error:
-            raise StoreUnavailable(f"cannot write under {self.root}: {error}") from error
+            raise StoreUnavailable(f"cannot write under {self.root}: {error.strerror or error}") from error
 
-    def _write(self, key: str, data: bytes) -> None:
-        path = self.root / key
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as temporary:
-            temporary.write(data)
-        os.replace(temporary.name, path)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)  # a failed write leaves no temporary file behind
+            raise
 
 
 @lru_cache(maxsize=4)

@@ -8,6 +8,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from handler import snapstart
 from handler.app import app, logger
+from handler.entry_guard import guarded
 
 
 class StagePrefix:
@@ -32,7 +33,9 @@ class StagePrefix:
 # lifespan="off": Mangum would otherwise run the whole startup cycle in every invocation (issue #342).
 # inject_lambda_context: Powertools' Lambda keys (cold_start, function_request_id...) and API Gateway's
 # request id as correlation_id on every log line of the invocation (the same path for REST and HTTP APIs).
+# guarded: events Mangum cannot read (a bad port, bad base64) answer 400 JSON instead of escaping.
 lambda_handler = logger.inject_lambda_context(
-    Mangum(StagePrefix(app), lifespan="off"), correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+    guarded(Mangum(StagePrefix(app), lifespan="off")), correlation_id_path=correlation_paths.API_GATEWAY_HTTP,
+    clear_state=True,
 )
 snapstart.register(lambda_handler)

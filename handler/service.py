@@ -6,7 +6,7 @@ import base64
 import hashlib
 import io
 import json
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from PIL import Image
 
 from handler.classifier import NOT_A_DIGIT, NUM_DIGITS, DigitClassifier
 from handler.config import Settings
-from handler.decode import check_media_type, decode_image, open_image
+from handler.decode import DecodeBudget, decode_image, read_image_header
 from handler.errors import ModelUnavailable, UnusableImage, UploadTooLarge
 from handler.preprocess import check_mnist_size, preprocess_auto, preprocess_mnist
 from handler.schemas import Mode, ModelInfo, Prediction
@@ -28,21 +28,23 @@ def load_classifier(model_path: Path) -> DigitClassifier:
     return DigitClassifier(model_path)
 
 
-def check_upload(data: bytes, content_type: str | None, settings: Settings) -> None:
-    """What every uploaded image must pass before any decoding: an accepted type and the byte limit."""
-    check_media_type(content_type)
-    if len(data) > settings.MAX_UPLOAD_BYTES:
-        raise UploadTooLarge(f"the file has {len(data):,} bytes (limit {settings.MAX_UPLOAD_BYTES:,})")
+def check_upload(data: bytes, max_bytes: int) -> None:
+    """The byte limit every upload must pass before its header is read (the bytes decide the type)."""
+    if len(data) > max_bytes:
+        raise UploadTooLarge(f"the file has {len(data):,} bytes (limit {max_bytes:,})")
 
 
-def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings: Settings) -> np.ndarray:
+def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings: Settings,
+                    budget: DecodeBudget | None = None) -> np.ndarray:
     """Check and decode one upload and turn it into the (28, 28) array the model reads."""
-    check_upload(data, content_type, settings)
+    check_upload(data, settings.MAX_UPLOAD_BYTES)
+    decode = partial(decode_image, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type, budget=budget)
     if mode == "mnist":  # strict: every pixel as given, no reduction
         # From the header first: a 40 MP image sent in mnist mode is never decoded (it took 1.5 GB).
-        check_mnist_size(*open_image(data, max_pixels=settings.MAX_IMAGE_PIXELS).size)
-        return preprocess_mnist(decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS, work_side=None).rgb)
-    image = decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS)
+        header = read_image_header(data, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type)
+        check_mnist_size(*header.size)
+        return preprocess_mnist(decode(data, work_side=None).rgb)
+    image = decode(data)
     return preprocess_auto(image.rgb, image.alpha)
 
 

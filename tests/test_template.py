@@ -250,9 +250,10 @@ def test_template_bucket_kept_when_stack_deleted(stack: Stack) -> None:
 def test_template_http_api_routes_every_path_to_the_live_alias(stack: Stack) -> None:
     [api] = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
     paths = api["Properties"]["Body"]["paths"]
-    assert sorted(paths) == ["/", "/{proxy+}"]
+    assert sorted(paths) == ["/", "/feedback", "/{proxy+}"]
     for path in paths.values():
-        integration = path["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
+        [operation] = [operation for key, operation in path.items() if key in ("x-amazon-apigateway-any-method", "post")]
+        integration = operation["x-amazon-apigateway-integration"]
         assert integration["payloadFormatVersion"] == "2.0"
         assert "/functions/${DigitFunctionAliaslive}/invocations" in integration["uri"]["Fn::Sub"]
 
@@ -262,6 +263,21 @@ def test_template_http_api_default_stage_throttled(stack: Stack) -> None:
     assert stage["Properties"]["StageName"] == "$default"  # no /Prod prefix: /docs works at the root
     assert stage["Properties"]["DefaultRouteSettings"] == {
         "ThrottlingBurstLimit": {"Ref": "ThrottlingBurstLimit"}, "ThrottlingRateLimit": {"Ref": "ThrottlingRateLimit"}}
+
+
+def test_template_feedback_route_has_its_own_lower_throttle(stack: Stack) -> None:
+    [stage] = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Stage"]
+    assert stage["Properties"]["RouteSettings"] == {"POST /feedback": {
+        "ThrottlingBurstLimit": {"Ref": "FeedbackThrottlingBurstLimit"},
+        "ThrottlingRateLimit": {"Ref": "FeedbackThrottlingRateLimit"}}}
+    defaults = {name: stack.template["Parameters"][name]["Default"] for name in stack.template["Parameters"]}
+    assert defaults["FeedbackThrottlingRateLimit"] < defaults["ThrottlingRateLimit"]
+    assert defaults["FeedbackThrottlingBurstLimit"] < defaults["ThrottlingBurstLimit"]
+
+
+def test_template_feedback_size_limit_reaches_the_function(stack: Stack) -> None:
+    variables = stack.template["Resources"]["DigitFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["MAX_FEEDBACK_BYTES"] == {"Ref": "FeedbackMaxBytes"}
 
 
 def test_template_http_api_cors_from_parameter() -> None:

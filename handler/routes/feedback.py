@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
 from handler.config import Settings
-from handler.decode import open_image
+from handler.decode import DecodedImage, decode_image
 from handler.deps import SettingsDep
 from handler.feedback import FeedbackRecord, StoreUnavailable, get_feedback_store
 from handler.schemas import Digit, FeedbackReceipt, error_responses
@@ -19,12 +19,13 @@ from handler.service import check_upload
 router = APIRouter(tags=["feedback"])
 
 RETRY_AFTER_S = 5
-UNAVAILABLE = "feedback could not be stored right now and was not kept: please send it again in a few seconds"
+UNAVAILABLE = "feedback could not be stored right now and was not recorded: please send it again in a few seconds"
 ERRORS = error_responses({
-    400: "The file is not a decodable image, or the label is missing or not a digit.",
-    413: "The file or the image's pixel count is over the limit.",
+    400: "The file is not an image /predict can read, or the label is missing or not a digit.",
+    413: "The file (MAX_FEEDBACK_BYTES), its pixel count or its structure is over a limit.",
     415: "The file is not an image type the service reads.",
-    503: "The store did not confirm the write; nothing was kept. Retry after `Retry-After` seconds.",
+    422: "A valid image in a form the service refuses to decode (a tiled TIFF, a lossless JPEG...).",
+    503: "The store did not confirm the write; no record was kept. Retry after `Retry-After` seconds.",
 })
 
 
@@ -40,10 +41,10 @@ PredictedForm = Annotated[
 ]
 
 
-def checked_image(data: bytes, content_type: str | None, settings: Settings) -> str:
-    """The same checks as /predict (type, bytes, pixels, decodable header); returns the image format."""
-    check_upload(data, content_type, settings)
-    return open_image(data, max_pixels=settings.MAX_IMAGE_PIXELS).format or ""
+def checked_image(data: bytes, content_type: str | None, settings: Settings) -> DecodedImage:
+    """Only what /predict reads is kept: the feedback limit, then a full decode within the same limits."""
+    check_upload(data, min(settings.MAX_FEEDBACK_BYTES, settings.MAX_UPLOAD_BYTES))
+    return decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type)
 
 
 @router.post("/feedback", status_code=status.HTTP_201_CREATED, response_model=FeedbackReceipt, responses=ERRORS)
@@ -56,10 +57,9 @@ async def feedback(
 ) -> FeedbackReceipt:
     """Store an image with its correct digit (and the digit the service had answered)."""
     data = await file.read()
-    record = FeedbackRecord.new(
-        image=data, label=label, predicted=predicted, content_type=file.content_type or "application/octet-stream",
-        image_format=checked_image(data, file.content_type, settings), prefix=settings.FEEDBACK_PREFIX,
-    )
+    image = checked_image(data, file.content_type, settings)
+    record = FeedbackRecord.new(image=data, label=label, predicted=predicted, content_type=image.media_type,
+                                image_format=image.format, prefix=settings.FEEDBACK_PREFIX)
     try:
         await run_in_threadpool(get_feedback_store(settings).save, record, data)
     except StoreUnavailable as error:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 
+from handler.decode import DecodeBudget
 from handler.deps import ClassifierDep, SettingsDep
-from handler.errors import DigitApiError, UnusableImage
+from handler.errors import DigitApiError, UnusableImage, printable
 from handler.schemas import Mode, Prediction, error_responses
 from handler.service import model_input_for, read_digits, uncertain_below
 
@@ -15,10 +16,11 @@ router = APIRouter(tags=["predict"])
 
 ERRORS = error_responses({
     400: "The file cannot be decoded as an image, or the request is malformed.",
-    413: "The file or the image's pixel count is over the limit.",
+    413: "The file, its pixel count, its structure (scans, chunks, strips, frames) or a batch's decode budget"
+         " is over a limit.",
     415: "The file is not an image type the service reads.",
     422: "A valid image with no single readable digit (blank, a letter, a scribble, a shape, several digits), "
-         "not 28x28 in mnist mode, or more files than a batch takes.",
+         "not 28x28 in mnist mode, a refused variant (tiled TIFF, lossless JPEG), or more files than a batch takes.",
     503: "The model is not available.",
 })
 ModeQuery = Annotated[Mode, Query(description="auto: any picture of one digit; mnist: a 28x28 MNIST-style image.")]
@@ -60,13 +62,14 @@ async def predict_batch(
     if len(files) > settings.MAX_BATCH_FILES:
         raise UnusableImage(f"{len(files)} files sent; a batch takes at most {settings.MAX_BATCH_FILES}")
     inputs, names = [], []
+    budget = DecodeBudget(settings.MAX_BATCH_PIXELS, settings.MAX_BATCH_BYTES)
     for index, upload in enumerate(files):
         data, content_type = await _read(upload)
         try:
-            inputs.append(model_input_for(data, content_type, mode, settings))
+            inputs.append(model_input_for(data, content_type, mode, settings, budget))
         except DigitApiError as error:  # say which file failed; the status stays the file's own
-            raise type(error)(f"files[{index}] ({upload.filename}): {error}") from error
-        names.append(f"files[{index}] ({upload.filename})")
+            raise type(error)(f"files[{index}] ({printable(upload.filename)}): {error}") from error
+        names.append(f"files[{index}] ({printable(upload.filename)})")
     predictions = read_digits(classifier, inputs, mode, explain=explain, uncertain_below=uncertain_below(settings),
                               labels=names)
     request.state.log.update(digits="".join(p.digit for p in predictions), mode=mode, count=len(predictions),

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from handler.decode import WORK_SIDE, check_media_type, decode_image, draft_size
+from handler.decode import WORK_SIDE, DecodeBudget, decode_image, draft_size, read_image_header
 from handler.errors import InvalidImage, UnsupportedMediaType, UploadTooLarge
 
 LIMIT = 40_000_000
@@ -78,14 +78,28 @@ def test_decode_image_decompression_bomb_is_413():
     assert error.value.status_code == 413
 
 
-def test_check_media_type_refuses_text():
+def test_decode_image_reads_an_image_declared_as_text():
+    image = decode_image(encoded(marked()), max_pixels=LIMIT, declared_type="text/plain")
+    assert image.format == "PNG" and image.rgb.shape == (40, 60, 3)
+
+
+def test_decode_image_text_declared_as_text_is_415_naming_the_declared_type():
     with pytest.raises(UnsupportedMediaType, match="text/plain"):
-        check_media_type("text/plain; charset=utf-8")
+        decode_image(b"hello, this is text", max_pixels=LIMIT, declared_type="text/plain; charset=utf-8")
 
 
-@pytest.mark.parametrize("media_type", ["image/png", "image/jpeg", "application/octet-stream", None, ""])
-def test_check_media_type_accepts_images_and_unlabelled_uploads(media_type):
-    check_media_type(media_type)
+@pytest.mark.parametrize("declared_type", ["image/png", "application/octet-stream", None, ""])
+def test_decode_image_text_declared_as_an_image_is_400(declared_type):
+    with pytest.raises(InvalidImage) as error:
+        decode_image(b"hello, this is text", max_pixels=LIMIT, declared_type=declared_type)
+    assert "text" not in str(error.value)
+
+
+def test_decode_image_quotes_a_declared_type_printable_and_short():
+    with pytest.raises(UnsupportedMediaType) as error:
+        decode_image(b"hello", max_pixels=LIMIT, declared_type="text/" + "\x00<b>" * 100)
+    quoted = str(error.value).split("'")[1]
+    assert quoted.isprintable() and len(quoted) <= 100
 
 
 def test_decode_image_answers_uint8_rgb():
@@ -167,3 +181,61 @@ def test_decode_image_reads_the_first_frame_of_an_animation():
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
     assert decode_image(buffer.getvalue(), max_pixels=LIMIT).rgb.max() == 0
+
+
+def test_decode_image_broken_exif_still_turns_the_photo_upright():
+    from tests.reliability.hostile_files import exif_with_wrong_types
+
+    stored = marked().transpose(Image.Transpose.ROTATE_90)
+    image = decode_image(encoded(stored, "JPEG", quality=95, exif=exif_with_wrong_types(6)), max_pixels=LIMIT)
+    assert image.rgb.shape[:2] == (40, 60)
+    assert image.rgb[:8, :8].mean() < 40
+
+
+def test_decode_image_unreadable_exif_costs_the_rotation_not_the_reading():
+    stored = marked().transpose(Image.Transpose.ROTATE_90)
+    garbage_exif = b"Exif\x00\x00MM\x00*\xff\xff\xff\xff"  # IFD offset past the end
+    image = decode_image(encoded(stored, "JPEG", quality=95, exif=garbage_exif), max_pixels=LIMIT)
+    assert image.rgb.shape[:2] == (60, 40)
+
+
+def test_decode_image_error_messages_are_ours():
+    from tests.reliability.hostile_corpus import text_bomb_png
+
+    with pytest.raises(InvalidImage) as error:
+        decode_image(text_bomb_png(), max_pixels=LIMIT)
+    assert str(error.value) == "the PNG file cannot be decoded: it is truncated or corrupt"
+
+
+def test_decode_image_png_over_the_full_decode_limit_quotes_that_limit():
+    with pytest.raises(UploadTooLarge, match=r"limit 12,000,000 for PNG"):
+        decode_image(png_header(4000, 3001), max_pixels=LIMIT)
+
+
+def test_decode_image_media_type_is_the_sniffed_format():
+    assert decode_image(encoded(marked(), "GIF"), max_pixels=LIMIT, declared_type="image/png").media_type == "image/gif"
+
+
+def test_decode_budget_refuses_the_image_that_goes_over():
+    budget = DecodeBudget(max_pixels=5_000, max_bytes=10**6)
+    data = encoded(marked())  # 2,400 pixels
+    decode_image(data, max_pixels=LIMIT, budget=budget)
+    decode_image(data, max_pixels=LIMIT, budget=budget)
+    with pytest.raises(UploadTooLarge, match="budget"):
+        decode_image(data, max_pixels=LIMIT, budget=budget)
+
+
+def test_decode_budget_counts_bytes_too():
+    data = encoded(marked())
+    with pytest.raises(UploadTooLarge, match="budget"):
+        decode_image(data, max_pixels=LIMIT, budget=DecodeBudget(max_pixels=LIMIT, max_bytes=len(data) - 1))
+
+
+def test_decode_budget_charges_a_baseline_jpeg_at_its_reduced_size():
+    budget = DecodeBudget(max_pixels=LIMIT, max_bytes=10**7)
+    decode_image(encoded(Image.new("RGB", (4000, 3000), "white"), "JPEG"), max_pixels=LIMIT, budget=budget)
+    assert budget.pixels == 500 * 375
+
+
+def test_read_image_header_reads_no_pixels():
+    assert read_image_header(png_header(300, 200), max_pixels=LIMIT).size == (300, 200)

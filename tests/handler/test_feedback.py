@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 from moto import mock_aws
+from PIL import Image
 
 from handler.feedback import feedback_store_for
 from tests.conftest import REPO_ROOT, SAMPLES
@@ -28,6 +32,12 @@ def fresh_store() -> Iterator[None]:
     feedback_store_for.cache_clear()  # a new S3 client inside each test's moto mock
     yield
     feedback_store_for.cache_clear()
+
+
+def encoded_png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def stored_objects(bucket: str) -> dict[str, bytes]:
@@ -115,6 +125,48 @@ def test_feedback_rejects_what_predict_rejects(client, tmp_path: Path, content: 
     assert stored_files(tmp_path / "feedback") == {}
 
 
+def test_feedback_truncated_image_is_400_and_not_stored(client, tmp_path: Path) -> None:
+    png = encoded_png(Image.open(io.BytesIO(IMAGE)))
+    response = client.post("/feedback", files={"file": ("d", png[: len(png) // 2], "image/png")}, data={"label": "7"})
+    assert response.status_code == 400
+    assert "cannot be decoded" in response.json()["detail"]
+    assert stored_files(tmp_path / "feedback") == {}
+
+
+def test_feedback_record_content_type_is_the_sniffed_format(client, tmp_path: Path) -> None:
+    response = client.post("/feedback", files={"file": ("d.txt", IMAGE, "text/plain")}, data={"label": "7"})
+    records = [json.loads(v) for k, v in stored_files(tmp_path / "feedback").items() if k.endswith(".json")]
+    assert response.status_code == 201
+    assert (records[0]["content_type"], records[0]["image_format"]) == ("image/jpeg", "JPEG")
+
+
+def test_feedback_over_its_own_limit_is_413_under_the_predict_limit(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from handler.config import get_settings
+
+    monkeypatch.setenv("MAX_FEEDBACK_BYTES", str(len(IMAGE) - 1))
+    get_settings.cache_clear()
+    response = client.post("/feedback", files={"file": ("d.jpeg", IMAGE, "image/jpeg")}, data={"label": "7"})
+    assert response.status_code == 413
+    assert f"limit {len(IMAGE) - 1:,}" in response.json()["detail"]
+    assert client.post("/predict", files={"file": ("d.jpeg", IMAGE, "image/jpeg")}).status_code == 200
+
+
+def test_feedback_failed_record_write_leaves_no_file(client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import handler.feedback
+
+    real_replace = os.replace
+
+    def full_disk_for_records(source: str, target: Path) -> None:
+        if str(target).endswith(".json"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_replace(source, target)
+
+    monkeypatch.setattr(handler.feedback.os, "replace", full_disk_for_records)
+    response = client.post("/feedback", files={"file": ("d.jpeg", IMAGE, "image/jpeg")}, data={"label": "7"})
+    assert response.status_code == 503
+    assert stored_files(tmp_path / "feedback") == {}
+
+
 def test_feedback_file_over_limit_is_413(client, monkeypatch: pytest.MonkeyPatch) -> None:
     from handler.config import get_settings
 
@@ -135,6 +187,16 @@ def test_feedback_s3_objects_read_back_byte_identical(bucket: str) -> None:
     assert objects[record["image_key"]] == IMAGE
     assert record["sha256"] == hashlib.sha256(IMAGE).hexdigest() and record["size_bytes"] == len(IMAGE)
     assert (record["label"], record["predicted"], record["content_type"]) == ("7", "1", "image/jpeg")
+
+
+def test_feedback_s3_stores_the_sniffed_type_not_an_injected_one(bucket: str) -> None:
+    upload = [("file", "d.jpeg", IMAGE, "image/png;\nX-Evil: 1")]
+    status, receipt, _ = invoke("POST", "/feedback", files=upload, fields={"label": "7"})
+    s3 = boto3.client("s3", region_name="us-east-1")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    [image_key] = [key for key in keys if not key.endswith(".json")]
+    assert status == 201
+    assert s3.head_object(Bucket=bucket, Key=image_key)["ContentType"] == "image/jpeg"
 
 
 def test_feedback_s3_record_has_no_client_address(bucket: str) -> None:
@@ -164,7 +226,7 @@ def test_feedback_s3_failure_is_503_with_retry_after(monkeypatch: pytest.MonkeyP
         status, body, headers = invoke("POST", "/feedback", files=UPLOAD, fields={"label": "7"})
     assert status == 503
     assert headers["retry-after"].isdigit()
-    assert "again" in body["detail"] and "not kept" in body["detail"]
+    assert "again" in body["detail"] and "not recorded" in body["detail"]
 
 
 def test_feedback_local_failure_is_503(client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

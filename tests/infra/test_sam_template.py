@@ -43,7 +43,7 @@ def test_read_api_from_project_template() -> None:
     api = read_api(REPO_ROOT / "template.yaml")
     assert api.function.handler == "handler.lambda_function.lambda_handler"
     assert (api.function.memory_mb, api.function.timeout_s, api.function.code_dir) == (512, 10.0, REPO_ROOT)
-    assert {route.key for route in api.routes} == {"ANY /", "ANY /{proxy+}"}
+    assert {route.key for route in api.routes} == {"ANY /", "ANY /{proxy+}", "POST /feedback"}
     assert "FEEDBACK_BUCKET" not in api.function.environment  # only known once deployed: local folder instead
     assert api.function.environment["FEEDBACK_PREFIX"] == "feedback/"
 

@@ -10,16 +10,19 @@ is sent and the status the API documents for it. ``test_hostile_corpus.py`` send
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from infra.events import Upload, multipart_body
+from tests.reliability import hostile_files as bombs
+from tests.reliability.hostile_files import digit as digit_image
+from tests.reliability.hostile_files import encoded as encode
+from tests.reliability.hostile_files import png_chunk
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024  # handler.config defaults: the corpus probes their edges
 LAMBDA_REQUEST_LIMIT = 6 * 1024 * 1024
@@ -27,6 +30,10 @@ MAX_BATCH_FILES = 16
 BOMB_SIDE = 8_000  # 64 M pixels, over the 40 M limit, yet a ~70 kB PNG
 CLAIMED_SIDE = 65_535  # a header-only bomb: 4.3 G pixels claimed, a few bytes of data
 TEXT_BOMB_BYTES = 16 * 1024 * 1024  # a zTXt chunk that inflates to 16 MB
+MAX_FEEDBACK_BYTES = 1024 * 1024
+FULL_DECODE_MAX_PIXELS = 12_000_000
+NEAR_UPLOAD_LIMIT = MAX_UPLOAD_BYTES - 64 * 1024  # floods as large as an upload may be
+GREY16_SIDE = 3464  # 12.0 MP: the largest 16-bit PNG one request may decode
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class HostileInput:
     query: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None  # sent as is, instead of a multipart form
     headers: dict[str, str] = field(default_factory=dict)
+    event: dict[str, object] = field(default_factory=dict)  # top-level event keys set after building it
+    detail: str = ""  # a phrase the error's detail must contain
 
     def request(self) -> tuple[bytes, dict[str, str]]:
         """(body, headers) as a client would send them."""
@@ -55,27 +64,6 @@ class HostileInput:
 
 
 # --- Images --------------------------------------------------------------------------------------------
-
-
-def digit_image(size: tuple[int, int] = (120, 120), *, mode: str = "L") -> Image.Image:
-    """A thick dark "7" on light paper, the shape every valid-image item carries."""
-    width, height = size
-    image = Image.new("L", size, 235)
-    draw = ImageDraw.Draw(image)
-    stroke = max(2, width // 12)
-    draw.line([(width * 0.25, height * 0.2), (width * 0.75, height * 0.2), (width * 0.45, height * 0.85)],
-              fill=20, width=stroke)
-    return image.convert(mode) if mode != "L" else image
-
-
-def encode(image: Image.Image, fmt: str = "PNG", **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **options)
-    return buffer.getvalue()
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def png_from_rows(width: int, height: int, row: bytes, *, extra: bytes = b"") -> bytes:
@@ -192,8 +180,11 @@ def file_items() -> list[HostileInput]:
     }
     items += [HostileInput(name, why, 200, files=(png_upload(data, content_type=kind),))
               for name, (why, data, kind) in odd_but_valid.items()]
-    items.append(HostileInput("wrong-part-content-type", "a valid PNG declared as text/plain", 415,
-                              files=(png_upload(png, "digit.txt", "text/plain"),)))
+    items.append(HostileInput("wrong-part-content-type", "a valid PNG declared text/plain (curl, a .txt name): read",
+                              200, files=(png_upload(png, "digit.txt", "text/plain"),)))
+    items.append(HostileInput("text-declared-as-text", "text sent as text/plain: the declared type is quoted", 415,
+                              files=(png_upload(b"just some notes\n" * 4, "notes.txt", "text/plain"),),
+                              detail="text/plain"))
     return items
 
 
@@ -256,8 +247,75 @@ def limit_items() -> list[HostileInput]:
     ]
 
 
+def decoder_items() -> list[HostileInput]:
+    """Decoder bombs and malformed metadata, one generator per class (``hostile_files``)."""
+    refused = {
+        "tiff-tile-bomb": ("declares 28x28, holds one 32768x32768 deflate tile (1 GiB)", bombs.tiff_tile_bomb(), 422),
+        "tiff-strip-flood": ("200,000 one-row strips", bombs.tiff_strip_flood(), 413),
+        "tiff-strip-offsets-as-bytes": ("StripOffsets stored as bytes", bombs.tiff_strip_offsets_as_bytes(), 400),
+        "jpeg-progressive-scan-flood": ("6000x6000 progressive, 1,200 empty scans", bombs.progressive_scan_flood(), 413),
+        "jpeg-progressive-cmyk-40mp": ("a 700-byte progressive CMYK JPEG claiming 40 MP",
+                                       bombs.progressive_cmyk_claiming(), 413),
+        "jpeg-app-segment-flood": ("~4 MB of empty APP segments", bombs.jpeg_segment_flood(NEAR_UPLOAD_LIMIT), 413),
+        "jpeg-fill-byte-flood": ("~4 MB of 0xFF fill bytes", bombs.jpeg_fill_flood(NEAR_UPLOAD_LIMIT), 413),
+        "jpeg-lossless": ("a lossless (SOF3) JPEG", bombs.jpeg_lossless_marker(), 422),
+        "png-private-chunk-flood": ("~4 MB of empty private chunks", bombs.png_private_chunk_flood(NEAR_UPLOAD_LIMIT), 413),
+        "png-idat-flood": ("pixel data in 100,000 one-byte IDAT chunks", bombs.png_idat_flood(), 413),
+        "png-metadata-over-limit": ("a 1.5 MiB text chunk", bombs.png_metadata_over(), 413),
+        "gif-extension-flood": ("~4 MB of 1-byte comment sub-blocks", bombs.gif_extension_flood(NEAR_UPLOAD_LIMIT), 413),
+        "gif-frame-outside-canvas": ("a 28x28 GIF whose frame claims 8000x8000", bombs.gif_frame_outside_canvas(), 413),
+        "webp-frame-flood": ("an animated WebP of 2,000 frames", bombs.webp_frame_flood(), 413),
+        "bmp-rle4-over-limit": ("a 4-bit run-length BMP of 12 MP (decoded in Python)",
+                                bombs.bmp_rle(GREY16_SIDE, GREY16_SIDE, bits=4, run=255), 413),
+        "bmp-rle4-at-limit": ("a blank 4-bit run-length BMP of 4 MP", bombs.bmp_rle(2000, 2000, bits=4, run=255), 422),
+        "tiff-strip-inflating-past-image": ("one 28x28 strip inflating to 256 MiB",
+                                            bombs.tiff_strip_inflating_past_the_image(), 200),
+    }
+    items = [HostileInput(name, why, status, files=(png_upload(data, "upload.bin", "application/octet-stream"),))
+             for name, (why, data, status) in refused.items()]
+    items += [HostileInput(f"exif-wrong-types-{fmt.lower()}", f"a sideways {fmt} with Orientation 6 and mistyped tags",
+                           200, files=(png_upload(bombs.sideways_with_broken_exif(fmt), f"d.{fmt.lower()}", ""),))
+              for fmt in ("JPEG", "PNG", "WEBP")]
+    items.append(HostileInput("png-over-full-decode-limit", "a 4000x3001 PNG: the limit quoted is the real one", 413,
+                              files=(png_upload(png_from_rows(4000, 3001, bytes(4000))),), detail="12,000,000"))
+    grey16 = bombs.grey16_png(GREY16_SIDE)
+    items.append(HostileInput("batch-pixel-budget", "16 copies of a 30 kB 12 MP 16-bit PNG in one batch", 413,
+                              path="/predict/batch", detail="budget",
+                              files=tuple(("files", f"g{i}.png", grey16, "image/png") for i in range(MAX_BATCH_FILES))))
+    return items
+
+
+def event_items() -> list[HostileInput]:
+    """Events Mangum cannot turn into a request: caught at the entry point, 400 JSON."""
+    return [
+        HostileInput("event-bad-forwarded-port", "x-forwarded-port: abc", 400, method="GET", path="/health",
+                     headers={"x-forwarded-port": "abc"}),
+        HostileInput("event-host-two-colons", "Host: a:b:c", 400, method="GET", path="/health",
+                     headers={"Host": "evil:80:81"}),
+        HostileInput("event-invalid-base64", "isBase64Encoded with a body that is not base64", 400,
+                     files=(png_upload(encode(digit_image())),), event={"isBase64Encoded": True, "body": "%%not*base64%%"}),
+    ]
+
+
+def feedback_items() -> list[HostileInput]:
+    """Feedback keeps only what /predict reads, under its own limit, with the sniffed media type."""
+    png = encode(digit_image())
+    label = {"label": "7"}
+    return [
+        HostileInput("feedback-truncated-png", "a PNG cut in half: /predict refuses it, so does /feedback", 400,
+                     path="/feedback", files=(png_upload(png[: len(png) // 2]),), fields=label),
+        HostileInput("feedback-content-type-injection", "a part type with a header injected: stored as image/png", 201,
+                     path="/feedback", files=(png_upload(png, content_type="image/png;\nX-Evil: 1"),), fields=label),
+        HostileInput("feedback-over-its-limit", "one byte over MAX_FEEDBACK_BYTES (under the /predict limit)", 413,
+                     path="/feedback", files=(png_upload(over_limit_png(MAX_FEEDBACK_BYTES)),), fields=label,
+                     detail=f"{MAX_FEEDBACK_BYTES:,}"),
+        HostileInput("batch-hostile-filename", "a 4 kB file name of NUL bytes and HTML on a bad file", 400,
+                     path="/predict/batch", files=(("files", "\x00<script>alert(1)</script>" * 160, b"junk", "image/png"),)),
+    ]
+
+
 def build_corpus() -> list[HostileInput]:
-    return [*file_items(), *request_items(), *limit_items()]
+    return [*file_items(), *request_items(), *limit_items(), *decoder_items(), *event_items(), *feedback_items()]
 
 
 def main() -> None:
@@ -270,7 +328,8 @@ def main() -> None:
         body, headers = item.request()
         (args.out / f"{item.name}.bin").write_bytes(body)
         index.append({"name": item.name, "why": item.why, "status": item.status, "method": item.method,
-                      "path": item.path, "query": item.query, "headers": headers, "bytes": len(body)})
+                      "path": item.path, "query": item.query, "headers": headers, "event": item.event,
+                      "bytes": len(body)})
     (args.out / "index.json").write_text(json.dumps(index, indent=2))
     print(f"{len(index)} hostile requests written to {args.out}")
 

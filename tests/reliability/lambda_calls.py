@@ -23,12 +23,14 @@ class LambdaAnswer:
 
 def call_lambda(
     method: str, path: str, *, body: bytes = b"", headers: dict[str, str] | None = None,
-    query: dict[str, str] | None = None, payload: str = "2.0",
+    query: dict[str, str] | None = None, payload: str = "2.0", event_overrides: dict[str, object] | None = None,
 ) -> LambdaAnswer:
-    """One invocation as API Gateway makes it; the answer's body decoded from base64 when it is."""
+    """One invocation as API Gateway makes it (``event_overrides`` replace top-level keys of its event);
+    the answer's body decoded from base64 when it is."""
     from handler.lambda_function import lambda_handler
 
-    event = EVENT_BUILDERS[payload](method, path, body=body, headers=headers, query=query or None)
+    event = {**EVENT_BUILDERS[payload](method, path, body=body, headers=headers, query=query or None),
+             **(event_overrides or {})}
     response = lambda_handler(event, LambdaContext())
     text = response.get("body") or ""
     if response.get("isBase64Encoded"):

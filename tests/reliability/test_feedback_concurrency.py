@@ -125,4 +125,4 @@ def test_feedback_missing_bucket_answers_503_with_retry_after(bucket):
     [response] = post_concurrently([unique_png(7)])
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) > 0
-    assert "not kept" in response.json()["detail"]
+    assert "not recorded" in response.json()["detail"]

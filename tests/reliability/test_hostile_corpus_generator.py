@@ -7,8 +7,9 @@ import json
 import sys
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
+from handler.image_header import MAX_BMP_RLE_PIXELS
 from tests.reliability import hostile_corpus
 from tests.reliability.hostile_corpus import BOMB_SIDE, CLAIMED_SIDE, MAX_UPLOAD_BYTES, build_corpus
 
@@ -103,3 +104,79 @@ def test_main_writes_one_request_per_item_and_an_index(tmp_path, monkeypatch):
     index = json.loads((tmp_path / "index.json").read_text())
     assert len(index) == len(build_corpus())
     assert all((tmp_path / f"{entry['name']}.bin").stat().st_size == entry["bytes"] for entry in index)
+
+
+# Every class issue 13 lists, by the corpus names that stand for it.
+REQUIRED_DECODER_CLASSES = {
+    "exif-wrong-types-jpeg", "exif-wrong-types-png", "exif-wrong-types-webp", "tiff-strip-offsets-as-bytes",
+    "tiff-tile-bomb", "jpeg-progressive-cmyk-40mp", "jpeg-progressive-scan-flood", "tiff-strip-flood",
+    "batch-pixel-budget", "jpeg-app-segment-flood", "png-private-chunk-flood", "event-bad-forwarded-port",
+    "event-host-two-colons", "event-invalid-base64", "feedback-truncated-png", "feedback-content-type-injection",
+    "png-text-bomb", "batch-hostile-filename", "png-over-full-decode-limit", "wrong-part-content-type",
+}
+
+
+def test_build_corpus_covers_every_class_of_issue_13(corpus):
+    assert REQUIRED_DECODER_CLASSES <= set(corpus)
+
+
+@pytest.mark.parametrize("name", ["exif-wrong-types-jpeg", "exif-wrong-types-png", "exif-wrong-types-webp"])
+def test_broken_exif_files_break_pillows_exif_transpose(corpus, name):
+    image = opened(corpus[name])
+    assert image.getexif()[0x0112] == 6
+    with pytest.raises(Exception):  # noqa: B017 - struct.error today; any exception is the point
+        ImageOps.exif_transpose(image)
+
+
+def test_tiff_strip_offsets_as_bytes_break_pillows_load(corpus):
+    with pytest.raises(TypeError):
+        opened(corpus["tiff-strip-offsets-as-bytes"]).load()
+
+
+def test_tiff_tile_bomb_declares_28x28_and_one_huge_tile(corpus):
+    image = opened(corpus["tiff-tile-bomb"])
+    assert image.size == (28, 28) and (image.tag_v2[322], image.tag_v2[323]) == (32768, 32768)
+    assert len(upload_bytes(corpus["tiff-tile-bomb"])) < 1_100_000
+
+
+def test_tiff_strip_flood_has_200000_strips(corpus):
+    assert len(opened(corpus["tiff-strip-flood"]).tag_v2[273]) == 200_000
+
+
+def test_progressive_scan_flood_is_a_6000_square_with_1200_scans(corpus):
+    data = upload_bytes(corpus["jpeg-progressive-scan-flood"])
+    assert opened(corpus["jpeg-progressive-scan-flood"]).size == (6000, 6000)
+    assert data.count(b"\xff\xda") == 1200
+
+
+def test_progressive_cmyk_is_tiny_and_claims_40_megapixels(corpus):
+    image = opened(corpus["jpeg-progressive-cmyk-40mp"])
+    assert (image.mode, image.size, image.info.get("progressive")) == ("CMYK", (6300, 6300), 1)
+    assert len(upload_bytes(corpus["jpeg-progressive-cmyk-40mp"])) < 1_000
+
+
+@pytest.mark.parametrize("name, fmt", [("jpeg-app-segment-flood", "JPEG"), ("jpeg-fill-byte-flood", "JPEG"),
+                                       ("png-private-chunk-flood", "PNG"), ("gif-extension-flood", "GIF")])
+def test_floods_are_valid_files_near_the_upload_limit(corpus, name, fmt):
+    assert opened(corpus[name]).format == fmt
+    assert hostile_corpus.NEAR_UPLOAD_LIMIT <= len(upload_bytes(corpus[name])) <= MAX_UPLOAD_BYTES
+
+
+def test_webp_frame_flood_has_2000_frames(corpus):
+    assert opened(corpus["webp-frame-flood"]).n_frames == 2000
+
+
+def test_bmp_rle4_over_limit_is_a_small_12mp_run_length_file(corpus):
+    image = opened(corpus["bmp-rle4-over-limit"])
+    assert image.info["compression"] == 2 and image.width * image.height > 2 * MAX_BMP_RLE_PIXELS
+
+
+def test_batch_pixel_budget_sends_16_files_of_12_megapixels(corpus):
+    item = corpus["batch-pixel-budget"]
+    sizes = {Image.open(io.BytesIO(data)).size for _, _, data, _ in item.files}
+    assert len(item.files) == hostile_corpus.MAX_BATCH_FILES and sizes == {(3464, 3464)}
+
+
+def test_hostile_filename_is_long_and_unprintable(corpus):
+    [(_, filename, _, _)] = corpus["batch-hostile-filename"].files
+    assert len(filename) > 4_000 and not filename.isprintable()

@@ -4,10 +4,8 @@ function's memory (template.yaml's MemorySize), with room for the runtime."""
 from __future__ import annotations
 
 import json
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,19 +15,12 @@ from PIL import Image
 from handler.decode import FULL_DECODE_MAX_PIXELS
 from infra.sam_template import load_template
 from tests.conftest import REPO_ROOT
-from tests.reliability.hostile_corpus import png_chunk, png_from_rows
+from tests.reliability.hostile_corpus import png_from_rows
+from tests.reliability.hostile_files import grey16_png
 
 HEADROOM = 0.85  # of MemorySize: the Lambda runtime and the Python heap's slack need the rest
 SIDE = int(FULL_DECODE_MAX_PIXELS**0.5)  # a square at the full-decode limit
 HUGE = 6300  # 39.7 MP: under the JPEG limit (40 MP), over the full-decode one
-
-
-def grey16_png(side: int) -> bytes:
-    """A 16-bit greyscale PNG (its decode goes through floats), written row by row."""
-    compressor = zlib.compressobj(9)
-    rows = b"".join(compressor.compress(b"\x00" + b"\x80" * (2 * side)) for _ in range(side)) + compressor.flush()
-    header = png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 16, 0, 0, 0, 0))
-    return b"\x89PNG\r\n\x1a\n" + header + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
 
 
 def saved(image: Image.Image, path: Path, **options: object) -> Path:
