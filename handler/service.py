@@ -8,6 +8,7 @@ import io
 import json
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -48,20 +49,25 @@ def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings:
     return preprocess_auto(image.rgb, image.alpha)
 
 
-# Used when the model's metrics hold no calibrated threshold (a first-generation model).
-DEFAULT_UNCERTAIN_BELOW = 0.8
+class Calibration(NamedTuple):
+    """How far the model's probabilities are trusted (model/metrics.json, "calibration", fitted on validation)."""
+
+    uncertain_below: float = 0.8  # a digit answered with less confidence than this is "uncertain"
+    not_a_digit_above: float = 0.5  # P(not a digit) from here on is a 422, not a digit
+
+
 NO_DIGIT = ("no digit found: this looks like a letter, a scribble, a shape or several digits, not one digit "
             "(for a number of several digits use /predict/number)")
 
 
-def check_one_digit(probabilities: np.ndarray) -> None:
-    """422 when the model's "not a digit" class is the likeliest answer (a model without it never refuses)."""
-    if len(probabilities) > NUM_DIGITS and int(np.argmax(probabilities)) == NOT_A_DIGIT:
+def check_one_digit(probabilities: np.ndarray, calibration: Calibration = Calibration()) -> None:
+    """422 when the model takes the picture for no digit (a model without that class never refuses)."""
+    if len(probabilities) > NUM_DIGITS and probabilities[NOT_A_DIGIT] >= calibration.not_a_digit_above:
         raise UnusableImage(f"{NO_DIGIT}; P(not a digit) = {probabilities[NOT_A_DIGIT]:.2f}")
 
 
 def to_prediction(probabilities: np.ndarray, mode: Mode, model_input: np.ndarray | None = None, *,
-                  uncertain_below: float = DEFAULT_UNCERTAIN_BELOW) -> Prediction:
+                  calibration: Calibration = Calibration()) -> Prediction:
     """One answer from one row of probabilities (10 digits, or 10 digits + not-a-digit).
 
     ``confidence`` is the calibrated probability that the digit is right, the chance that the picture holds
@@ -73,7 +79,7 @@ def to_prediction(probabilities: np.ndarray, mode: Mode, model_input: np.ndarray
         digit=str(digit),
         confidence=confidence,
         probabilities=[round(float(p), 6) for p in digits / max(float(digits.sum()), 1e-12)],
-        uncertain=confidence < uncertain_below,
+        uncertain=confidence < calibration.uncertain_below,
         mode=mode,
         model_input=png_data_url(model_input) if model_input is not None else None,
     )
@@ -81,7 +87,7 @@ def to_prediction(probabilities: np.ndarray, mode: Mode, model_input: np.ndarray
 
 def read_digits(
     classifier: DigitClassifier, inputs: list[np.ndarray], mode: Mode, *, explain: bool = False,
-    uncertain_below: float = DEFAULT_UNCERTAIN_BELOW, labels: list[str] | None = None,
+    calibration: Calibration = Calibration(), labels: list[str] | None = None,
 ) -> list[Prediction]:
     """Classify prepared inputs in one interpreter call and format the answers, in order.
 
@@ -89,29 +95,31 @@ def read_digits(
     probabilities = classifier.predict(np.stack(inputs))
     for index, row in enumerate(probabilities):
         try:
-            check_one_digit(row)
+            check_one_digit(row, calibration)
         except UnusableImage as error:
             raise UnusableImage(f"{labels[index]}: {error}" if labels else str(error)) from error
     return [
-        to_prediction(p, mode, x if explain else None, uncertain_below=uncertain_below)
+        to_prediction(p, mode, x if explain else None, calibration=calibration)
         for p, x in zip(probabilities, inputs, strict=True)
     ]
 
 
 @lru_cache(maxsize=4)
-def calibrated_threshold(metrics_path: Path) -> float:
-    """The uncertain threshold chosen on validation data when the model was trained (model/metrics.json)."""
+def load_calibration(metrics_path: Path) -> Calibration:
+    """The thresholds chosen on validation data when the model was trained; defaults for a model without."""
     try:
-        metrics = json.loads(metrics_path.read_text())
+        fitted = json.loads(metrics_path.read_text()).get("calibration", {})
     except (OSError, ValueError):
-        return DEFAULT_UNCERTAIN_BELOW
-    return float(metrics.get("calibration", {}).get("uncertain_below", DEFAULT_UNCERTAIN_BELOW))
+        return Calibration()
+    return Calibration(**{name: float(fitted[name]) for name in Calibration._fields if name in fitted})
 
 
-def uncertain_below(settings: Settings) -> float:
+def calibration_for(settings: Settings) -> Calibration:
+    """The model's calibration, with ``UNCERTAIN_BELOW`` from the environment when it is set."""
+    calibration = load_calibration(settings.MODEL_METRICS_PATH)
     if settings.UNCERTAIN_BELOW is not None:
-        return settings.UNCERTAIN_BELOW
-    return calibrated_threshold(settings.MODEL_METRICS_PATH)
+        return calibration._replace(uncertain_below=settings.UNCERTAIN_BELOW)
+    return calibration
 
 
 def png_data_url(image: np.ndarray) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from handler.classifier import NUM_DIGITS, DigitClassifier
-from model.calibration import answers, expected_calibration_error
+from model.calibration import expected_calibration_error, service_answers
 from model.card import write_model_card
 from model.convert import VARIANTS, variant_path
 from model.data import ARTIFACTS, load_mnist
@@ -60,9 +60,10 @@ def classification_metrics(labels: np.ndarray, predicted: np.ndarray, classes: i
     }
 
 
-def confidence_metrics(probabilities: np.ndarray, labels: np.ndarray, uncertain_below: float) -> dict:
+def confidence_metrics(probabilities: np.ndarray, labels: np.ndarray, uncertain_below: float,
+                       not_a_digit_above: float) -> dict:
     """How far ``confidence`` can be trusted: ECE, confident-wrong and confident-right shares, uncertain rate."""
-    answered, confidence = answers(probabilities)
+    answered, confidence = service_answers(probabilities, not_a_digit_above)
     correct = answered == labels
     return {
         "ece": round(expected_calibration_error(confidence, correct), 5),
@@ -85,15 +86,16 @@ def mean_latency_us(classifier: DigitClassifier, images: np.ndarray, runs: int) 
 
 
 def evaluate_model(path: Path, images: np.ndarray, labels: np.ndarray, latency_runs: int,
-                   uncertain_below: float) -> dict:
+                   calibration: dict) -> dict:
     classifier = DigitClassifier(path)
+    refusal = calibration.get("not_a_digit_above", 0.5)  # the service's rule: model/calibration.py
     probabilities = np.concatenate([classifier.predict(chunk) for chunk in np.array_split(images, max(1, len(images) // 500))])
     return {
         "file": path.name,
         "size_bytes": path.stat().st_size,
         "mean_latency_us": mean_latency_us(classifier, images, latency_runs),
-        **classification_metrics(labels, probabilities.argmax(axis=1), classifier.classes),
-        **confidence_metrics(probabilities, labels, uncertain_below),
+        **classification_metrics(labels, service_answers(probabilities, refusal)[0], classifier.classes),
+        **confidence_metrics(probabilities, labels, calibration.get("uncertain_below", 0.8), refusal),
     }
 
 
@@ -122,10 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     training_path = args.models / "training.json"
     training = json.loads(training_path.read_text()) if training_path.is_file() else {}
     calibration = training.get("calibration", {})
-    threshold = calibration.get("uncertain_below", 0.8)
     results = {}
     for variant in VARIANTS:
-        results[variant] = evaluate_model(variant_path(args.models, variant), images, y_test, args.latency_runs, threshold)
+        results[variant] = evaluate_model(variant_path(args.models, variant), images, y_test, args.latency_runs, calibration)
         print(f"{variant}: accuracy {results[variant]['test_accuracy']:.4%}, "
               f"{results[variant]['mean_latency_us']:.1f} us/image, {results[variant]['size_bytes']:,} bytes")
     chosen, reason = choose(results)

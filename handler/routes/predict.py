@@ -10,7 +10,7 @@ from handler.decode import DecodeBudget
 from handler.deps import ClassifierDep, SettingsDep
 from handler.errors import DigitApiError, UnusableImage, printable
 from handler.schemas import Mode, Prediction, error_responses
-from handler.service import model_input_for, read_digits, uncertain_below
+from handler.service import calibration_for, model_input_for, read_digits
 
 router = APIRouter(tags=["predict"])
 
@@ -43,7 +43,7 @@ async def predict(
     """Read the handwritten digit in one image."""
     data, content_type = await _read(file)
     model_input = model_input_for(data, content_type, mode, settings)
-    [prediction] = read_digits(classifier, [model_input], mode, explain=explain, uncertain_below=uncertain_below(settings))
+    [prediction] = read_digits(classifier, [model_input], mode, explain=explain, calibration=calibration_for(settings))
     request.state.log.update(digit=prediction.digit, confidence=round(prediction.confidence, 4),
                              uncertain=prediction.uncertain, mode=mode)
     return prediction
@@ -70,7 +70,7 @@ async def predict_batch(
         except DigitApiError as error:  # say which file failed; the status stays the file's own
             raise type(error)(f"files[{index}] ({printable(upload.filename)}): {error}") from error
         names.append(f"files[{index}] ({printable(upload.filename)})")
-    predictions = read_digits(classifier, inputs, mode, explain=explain, uncertain_below=uncertain_below(settings),
+    predictions = read_digits(classifier, inputs, mode, explain=explain, calibration=calibration_for(settings),
                               labels=names)
     request.state.log.update(digits="".join(p.digit for p in predictions), mode=mode, count=len(predictions),
                              confidence=[round(p.confidence, 4) for p in predictions],

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from model.calibration import (
-    answers,
     calibrate,
+    choose_refusal,
     choose_threshold,
     expected_calibration_error,
     fit_temperature,
+    service_answers,
     softmax,
 )
 
@@ -41,7 +42,7 @@ def test_fit_temperature_cools_an_overconfident_model():
     logits = np.eye(3)[noisy] * 12.0  # but always almost certain
     temperature = fit_temperature(logits, labels)
     assert temperature > 3.0
-    _, confidence = answers(softmax(logits, temperature))
+    confidence = softmax(logits, temperature).max(axis=1)
     assert confidence.mean() == pytest.approx(np.mean(noisy == labels), abs=0.05)
 
 
@@ -51,6 +52,17 @@ def test_choose_threshold_is_the_lowest_with_the_target_precision():
     assert choose_threshold(confidence, correct) == pytest.approx(0.61)
 
 
+def test_choose_refusal_refuses_almost_no_digit():
+    not_a_digit = np.concatenate([np.zeros(9990), np.full(10, 0.7)])  # 0.1% of digits look like no digit
+    assert choose_refusal(not_a_digit) == pytest.approx(0.71)
+
+
+def test_service_answers_refuse_from_the_threshold_on():
+    probabilities = np.array([[0.6] + [0.0] * 9 + [0.4], [0.3] + [0.0] * 9 + [0.7]])
+    answer, confidence = service_answers(probabilities, not_a_digit_above=0.5)
+    assert answer.tolist() == [0, 10] and confidence.tolist() == pytest.approx([0.6, 0.7])
+
+
 def test_calibrate_reports_ece_before_and_after():
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 11, 3000)
@@ -58,3 +70,4 @@ def test_calibrate_reports_ece_before_and_after():
     result = calibrate(np.eye(11)[noisy] * 15.0, labels, mnist_count=1000)
     assert result["ece_after"] < result["ece_before"]
     assert 0.5 <= result["uncertain_below"] <= 0.95 and result["validation_rows"] == 3000
+    assert 0.5 <= result["not_a_digit_above"] <= 0.99
