@@ -22,6 +22,7 @@ from handler.classifier import DigitClassifier
 from model.card import write_model_card
 from model.convert import VARIANTS, variant_path
 from model.data import ARTIFACTS, load_mnist
+from model.model_history import carried_history
 
 SHIPPED_NAME = "mnist_cnn.tflite"
 # Accuracy differences up to this (5 of 10,000 images) are noise: latency and size decide instead.
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         "shipped": {"variant": chosen, "file": SHIPPED_NAME, "test_accuracy": results[chosen]["test_accuracy"],
                     "test_images": len(y_test), "reason": reason},
         "variants": results,
+        "history": carried_history(args.out / "metrics.json"),  # promotions by model/retrain.py
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
