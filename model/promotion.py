@@ -108,6 +108,17 @@ def decide(current: Evaluation, candidate: Evaluation, rule: Rule = Rule()) -> D
     return decision
 
 
+def judge(current: Path, candidate: Path, *, mnist: Split, held_out: Split, conditions: ConditionEvaluator,
+          rule: Rule = Rule()) -> tuple[Evaluation, Evaluation | None, Decision]:
+    """Both models on the same images, then the rule; a candidate that cannot even run is refused, not fatal."""
+    before = evaluate(current, mnist=mnist, held_out=held_out, conditions=conditions)
+    try:
+        after = evaluate(candidate, mnist=mnist, held_out=held_out, conditions=conditions)
+    except (RuntimeError, ValueError, DigitApiError) as error:  # e.g. a diverged fine-tune's int8 ranges
+        return before, None, Decision([Check("candidate runs", 1.0, 0.0, False, f"the candidate cannot be run: {error}")])
+    return before, after, decide(before, after, rule)
+
+
 class RealPictureConditions:
     """``model/evaluate_real.py``'s generated pictures, accuracy per kind through the API's own pipeline.
 

@@ -32,7 +32,7 @@ from model.feedback_data import FeedbackSet, load_feedback  # noqa: E402
 from model.feedback_plan import TrainingPlan, plan_training  # noqa: E402
 from model.feedback_report import DEFAULT_REPLAY, add_arguments, caps_from  # noqa: E402
 from model.model_history import history_entry  # noqa: E402
-from model.promotion import Decision, Evaluation, Rule, decide, default_conditions, evaluate, promote  # noqa: E402
+from model.promotion import Decision, Evaluation, Rule, default_conditions, judge, promote  # noqa: E402
 
 MODEL_DIR = Path(__file__).resolve().parent
 
@@ -197,9 +197,8 @@ def main(argv: list[str] | None = None) -> dict:
     mnist = (x_test[:limit].astype(np.float32) / 255.0, y_test[:limit])
     conditions = default_conditions(per_kind=args.real_per_kind)
     held_out = plan.held_out_arrays()
-    before = evaluate(current, mnist=mnist, held_out=held_out, conditions=conditions)
-    after = evaluate(convert.variant_path(candidate_dir, variant), mnist=mnist, held_out=held_out, conditions=conditions)
-    decision = decide(before, after, Rule())
+    before, after, decision = judge(current, convert.variant_path(candidate_dir, variant), mnist=mnist,
+                                    held_out=held_out, conditions=conditions, rule=Rule())
     for check in decision.checks:
         print(f"{'pass' if check.passed else 'FAIL'}  {check.name}: {check.before:.2%} -> {check.after:.2%}")
 
