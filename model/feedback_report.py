@@ -92,6 +92,16 @@ def write_corrections_sheet(path: Path, corrections: list[Correction], readings:
     return len(shown)
 
 
+def plan_table(plan: dict) -> list[str]:
+    """Markdown rows: what a retraining takes per label (``TrainingPlan.summary()``)."""
+    return [
+        "| digit | readable | held out | fine-tuning | copies each | left out by the cap | share of fine-tuning |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *[f"| {d} | {u['readable']} | {u['held_out']} | {u['fine_tune']} | {u['copies']} | {u['left_out_by_cap']} "
+          f"| {u['share_of_fine_tuning']:.2%} |" for d, u in plan["per_label"].items()],
+    ]
+
+
 def markdown(summary: dict, model: str, sheet_count: int) -> str:
     plan = summary["retraining_plan"]
     lines = [
@@ -130,10 +140,7 @@ def markdown(summary: dict, model: str, sheet_count: int) -> str:
         f"Duplicates dropped: {plan['duplicates_dropped']}; images with conflicting labels left out: "
         f"{plan['contested_images']}.",
         "",
-        "| digit | readable | held out | fine-tuning | copies each | left out by the cap | share of fine-tuning |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        *[f"| {d} | {u['readable']} | {u['held_out']} | {u['fine_tune']} | {u['copies']} | {u['left_out_by_cap']} "
-          f"| {u['share_of_fine_tuning']:.2%} |" for d, u in plan["per_label"].items()],
+        *plan_table(plan),
         "",
     ]
     return "\n".join(lines)

@@ -30,7 +30,7 @@ from model import convert  # noqa: E402
 from model.data import ARTIFACTS, load_mnist  # noqa: E402
 from model.feedback_data import FeedbackSet, load_feedback  # noqa: E402
 from model.feedback_plan import TrainingPlan, plan_training  # noqa: E402
-from model.feedback_report import DEFAULT_REPLAY, add_arguments, caps_from  # noqa: E402
+from model.feedback_report import DEFAULT_REPLAY, add_arguments, caps_from, plan_table  # noqa: E402
 from model.model_history import history_entry  # noqa: E402
 from model.promotion import Decision, Evaluation, Rule, default_conditions, judge, promote  # noqa: E402
 
@@ -154,10 +154,7 @@ def markdown(report: dict) -> str:
         f"{used['replay_images']} MNIST training images; {used['held_out']} corrections held out; "
         f"{used['duplicates_dropped']} duplicates dropped; {used['contested_images']} images with conflicting labels "
         f"left out. Caps: {used['caps']}.", "",
-        "| digit | readable | held out | fine-tuning | copies each | left out by the cap | share of fine-tuning |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        *[f"| {d} | {u['readable']} | {u['held_out']} | {u['fine_tune']} | {u['copies']} | {u['left_out_by_cap']} "
-          f"| {u['share_of_fine_tuning']:.2%} |" for d, u in used["per_label"].items()],
+        *plan_table(used),
         "", *[f"- skipped `{p['key']}` ({p['kind']}): {p['reason']}" for p in feedback["skipped"]], "",
     ]
     if report["decision"]:

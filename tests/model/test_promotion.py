@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from model.promotion import Evaluation, RealPictureConditions, Rule, decide, judge
 from tests.conftest import SHIPPED_MODEL
 
