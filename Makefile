@@ -21,9 +21,10 @@ CHROMIUM ?= /usr/bin/chromium
 REQUESTS ?= 2000
 CONCURRENCY ?= 8
 BUILD_DIR ?= .aws-sam/build/DigitFunction
+FEEDBACK ?= .feedback/
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv serve-venv serve-uvicorn browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures bench bench-quick clean
+.PHONY: help venv sam-venv serve-venv serve-uvicorn browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures feedback-report retrain bench bench-quick clean
 
 # Descriptions may name $(PORT); the column is as wide as the longest task name.
 help: ## List the tasks
@@ -120,6 +121,12 @@ bench-quick: venv ## Smoke run of the benchmark (few samples, tiny baseline) int
 
 real-pictures: venv ## Generate the real-picture test set (seed 0) and report accuracy per kind (model/REAL_PICTURES.md)
 	$(PY) -m model.evaluate_real --seed 0 --per-kind 50 --out model
+
+feedback-report: venv ## What users corrected (FEEDBACK=s3://bucket/prefix or a folder, default .feedback/): build/feedback-report
+	$(PY) -m model.feedback_report --feedback $(FEEDBACK) --out build/feedback-report
+
+retrain: venv ## Fine-tune on FEEDBACK with MNIST replay; ships the new model only if the promotion rule passes
+	$(PY) -m model.retrain --feedback $(FEEDBACK) --data $(DATA) --out build/retrain
 
 clean: ## Remove caches and build outputs (keeps the .venv* folders)
 	rm -rf .pytest_cache .aws-sam build test-output

@@ -11,6 +11,8 @@ matplotlib.use("Agg")  # no screen on build machines
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from model.model_history import history_markdown  # noqa: E402
+
 
 def plot_confusion(confusion: list[list[int]], path: Path, title: str) -> None:
     matrix = np.array(confusion)
@@ -75,7 +77,7 @@ def write_model_card(out: Path, metrics: dict, training_path: Path) -> Path:
                        pipeline_digits=sum(pipeline[:10]), pipeline_none=sum(pipeline[10:]),
                        share=training.get("pipeline_share", 0), calibration=_calibration_text(calibration, chosen))
     path = out / "MODEL_CARD.md"
-    path.write_text(card)
+    path.write_text(card + history_markdown(metrics.get("history", [])))
     return path
 
 

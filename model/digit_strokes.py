@@ -68,6 +68,11 @@ SKELETONS: dict[int, list[Skeleton]] = {
 def random_skeleton(digit: int, rng: np.random.Generator, *, slant: float, rotation: float, aspect: float) -> Skeleton:
     """One way of writing ``digit``: a random style, jittered, slanted and rotated, scaled to height 1."""
     style = SKELETONS[digit][rng.integers(len(SKELETONS[digit]))]
+    return jitter(style, rng, slant=slant, rotation=rotation, aspect=aspect)
+
+
+def jitter(style: Skeleton, rng: np.random.Generator, *, slant: float, rotation: float, aspect: float) -> Skeleton:
+    """One drawing of a given style: every control point wobbled, then slanted, rotated and stretched."""
     cos, sin = math.cos(rotation), math.sin(rotation)
     strokes = []
     for stroke in style:

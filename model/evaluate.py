@@ -23,6 +23,7 @@ from model.calibration import expected_calibration_error, service_answers
 from model.card import write_model_card
 from model.convert import VARIANTS, variant_path
 from model.data import ARTIFACTS, load_mnist
+from model.model_history import carried_history
 
 SHIPPED_NAME = "mnist_cnn.tflite"
 # Accuracy differences up to this (5 of 10,000 images) are noise: latency and size decide instead.
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         # Fitted on validation data by model/train.py; the service reads uncertain_below from here.
         "calibration": calibration,
         "variants": results,
+        "history": carried_history(args.out / "metrics.json"),  # promotions by model/retrain.py
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
