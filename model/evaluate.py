@@ -47,7 +47,7 @@ def classification_metrics(labels: np.ndarray, predicted: np.ndarray, classes: i
     np.add.at(confusion, (labels, predicted), 1)
     hits = np.diag(confusion[:, :NUM_DIGITS])
     with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.nan_to_num(hits / confusion.sum(axis=0))
+        precision = np.nan_to_num(hits / confusion[:, :NUM_DIGITS].sum(axis=0))
         recall = np.nan_to_num(hits / confusion.sum(axis=1))
     return {
         "test_accuracy": round(float(hits.sum() / max(1, len(labels))), 6),
