@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 DATA ?= ../shared/data/mnist.npz
 EPOCHS ?= 14
 FINETUNE_EPOCHS ?= 3
+SEEDS ?= 1234 4321
 PORT ?= 3000
 SAM_VENV := .venv-sam
 # The build's own tools (requirements-build.txt), made by the build itself: a fresh clone's `sam build` works.
@@ -108,8 +109,12 @@ test: venv sam-venv browser ## Install what is missing, then run every test
 loadtest: venv ## Bounded load test of the local emulation on 127.0.0.1 (REQUESTS=2000, CONCURRENCY=8): errors, p50/p99
 	$(PY) -m infra.loadtest --requests $(REQUESTS) --concurrency $(CONCURRENCY) --json test-output/loadtest.json
 
-train: venv ## Train, convert and evaluate the model (writes model/artifacts, metrics.json, MODEL_CARD.md)
-	$(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --finetune-epochs $(FINETUNE_EPOCHS) --out model/artifacts --cache build/pipeline-cache
+train: venv ## Train two CNNs, ensemble, convert and evaluate (writes model/artifacts, metrics.json, MODEL_CARD.md)
+	for seed in $(SEEDS); do \
+	  $(PY) -m model.train --data $(DATA) --epochs $(EPOCHS) --finetune-epochs $(FINETUNE_EPOCHS) --seed $$seed \
+	    --out build/members/$$seed --cache build/pipeline-cache || exit 1; done
+	$(PY) -m model.ensemble --data $(DATA) --cache build/pipeline-cache --out model/artifacts \
+	  --members $(foreach seed,$(SEEDS),build/members/$(seed)/mnist_cnn.keras)
 	$(PY) -m model.convert --data $(DATA) --keras model/artifacts/mnist_cnn.keras --out model/artifacts
 	$(PY) -m model.evaluate --data $(DATA) --models model/artifacts --out model
 
