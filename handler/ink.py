@@ -25,6 +25,7 @@ MIN_INK_PIXELS = 4
 STROKE_PERCENTILE = 60  # the typical stroke's strength, among pixels that are ink: 1.0 after normalising
 LIGHT_SIDE = 96  # uneven light is detected on a copy this size: it varies slowly
 LIGHT_MIN_SIDE = 64  # px: smaller pictures are drawings or icons, not photos of paper
+PHOTO_NOISE = 1  # of 255: median step between neighbouring border pixels of a photo (sensor noise, grain)
 UNEVEN_LIGHT = 16  # of 255: border brightness spread (10th to 90th percentile) that calls for flattening
 LIGHT_WINDOW = 0.2  # of the shorter side: wider than any stroke, narrower than a shadow
 INK_PERCENTILE = 99.5  # strokes cover more than 0.5% of a picture: their contrast, not a speck's
@@ -228,15 +229,19 @@ def _grey(rgb: np.ndarray) -> Image.Image:
 
 
 def _uneven(grey: Image.Image) -> bool:
-    """Whether the brightness of the border, or of the picture's paper, spreads (10th to 90th percentile) more
-    than paper does under even light: a shadow across the edge, or a lamp's hotspot in the middle.
+    """Whether the border's brightness spreads (10th to 90th percentile) more than paper does under even light
+    (a shadow across the edge); in a photo (a noisy border), the whole picture's too (a lamp's hotspot in the
+    middle). A clean digital picture is left alone: its bold strokes would count as uneven light.
 
     ``grey`` may be a reduced copy (the half-size one is at hand): only its ``LIGHT_SIDE`` copy is looked at."""
     scale = min(1.0, LIGHT_SIDE / max(grey.size))
     small = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
     pixels = np.asarray(small)
-    spreads = (np.subtract(*np.percentile(values, [90, 10])) for values in (border_pixels(pixels), pixels))
-    return any(spread >= UNEVEN_LIGHT for spread in spreads)
+    if np.subtract(*np.percentile(border_pixels(pixels), [90, 10])) >= UNEVEN_LIGHT:
+        return True
+    border = border_pixels(np.asarray(grey)).astype(np.int16)  # full detail: sensor noise survives here
+    noisy = np.median(np.abs(np.diff(border))) >= PHOTO_NOISE
+    return bool(noisy and np.subtract(*np.percentile(pixels, [90, 10])) >= UNEVEN_LIGHT)
 
 
 def normalize_ink(distance: np.ndarray) -> np.ndarray:
