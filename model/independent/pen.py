@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from model.independent.glyphs import Glyph, Piece
 
 CANVAS_LIMIT = 1600  # supersampled canvas side, in pixels
-WOBBLE = 0.025  # amplitude of the hand's slow warp, in glyph heights
+WOBBLE = 0.018  # amplitude of the hand's slow warp, in glyph heights
 
 
 @dataclass(frozen=True)
