@@ -53,7 +53,7 @@ def _enlarge(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def _to_image(values: np.ndarray) -> Image.Image:
-    return Image.fromarray(np.round(np.clip(values, 0, 1) * 255).astype(np.uint8))
+    return Image.fromarray(np.clip(values * 255 + 0.5, 0, 255).astype(np.uint8))
 
 
 def _warp(page: np.ndarray, quad: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -101,17 +101,23 @@ def photograph(scene: Scene, ink: Ink, rng: np.random.Generator, *, aspect: floa
         intruder(image, scene.intruder, (*(centre - half), *(centre + half)), rng)
     brightness, tint = light(scene, rng)
     image = image * brightness[..., None] * tint
-    luminance = image.mean(axis=2)
-    image *= rng.uniform(0.86, 0.96) / max(0.05, float(np.percentile(luminance[::4, ::4], 90)))  # the camera's exposure
+    luminance = image[::4, ::4].mean(axis=2)
+    image *= rng.uniform(0.86, 0.96) / max(0.05, float(np.percentile(luminance, 90)))  # the camera's exposure
     blurred = _to_image(image).filter(ImageFilter.GaussianBlur(scene.blur * max(w, h)))
     return _to_image(sensor(np.asarray(blurred, dtype=np.float32) / 255, scene.noise, rng))
 
 
 def sensor(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
-    """Shot-like luminance noise plus weaker colour noise; strong noise comes in 2-pixel grains."""
+    """Shot-like luminance noise plus weaker, coarser colour noise; strong noise comes in 2-pixel grains."""
     h, w = image.shape[:2]
     grain = 2 if sigma > 0.025 else 1
-    lum = rng.standard_normal((h // grain + 1, w // grain + 1), dtype=np.float32)
-    lum = np.repeat(np.repeat(lum, grain, axis=0), grain, axis=1)[:h, :w]
-    chroma = rng.standard_normal((h, w, 3), dtype=np.float32) * 0.4
-    return image + sigma * (lum[..., None] + chroma) * (0.5 + 0.5 * np.sqrt(np.clip(image, 0, 1)))
+    lum = _grains(rng.standard_normal((h // grain + 1, w // grain + 1), dtype=np.float32), grain, (h, w))
+    chroma = _grains(rng.standard_normal((h // 2 + 1, w // 2 + 1, 3), dtype=np.float32) * 0.4, 2, (h, w))
+    strength = sigma * (0.5 + 0.5 * np.sqrt(np.clip(image[..., 1], 0, 1)))  # brighter pixels, more shot noise
+    return image + (lum[..., None] + chroma) * strength[..., None]
+
+
+def _grains(noise: np.ndarray, size: int, shape: tuple[int, int]) -> np.ndarray:
+    if size > 1:
+        noise = np.repeat(np.repeat(noise, size, axis=0), size, axis=1)
+    return noise[: shape[0], : shape[1]]
