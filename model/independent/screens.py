@@ -20,10 +20,11 @@ def _pick(rng: np.random.Generator, options: tuple) -> np.ndarray:
 
 
 def paste(canvas: np.ndarray, coverage: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
-    """A full-size alpha map with ``coverage`` centred at ``centre`` (x, y) pixels, cropped to the canvas."""
+    """A full-size alpha map with ``coverage`` centred near ``centre`` (x, y), moved in to keep all its ink."""
     alpha = np.zeros(canvas.shape[:2], dtype=np.float32)
     h, w = coverage.shape
-    top, left = int(round(centre[1] - h / 2)), int(round(centre[0] - w / 2))
+    top = int(round(np.clip(centre[1] - h / 2, 0, max(0, alpha.shape[0] - h))))
+    left = int(round(np.clip(centre[0] - w / 2, 0, max(0, alpha.shape[1] - w))))
     y0, x0, y1, x1 = max(0, top), max(0, left), min(alpha.shape[0], top + h), min(alpha.shape[1], left + w)
     alpha[y0:y1, x0:x1] = coverage[y0 - top : y1 - top, x0 - left : x1 - left]
     return alpha

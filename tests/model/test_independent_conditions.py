@@ -114,3 +114,13 @@ def test_small_digit_condition_leaves_most_of_the_frame_paper():
     grey = np.asarray(opened(made("small-digit", 3).data).convert("L"), dtype=float)
     dark = grey < np.median(grey) - 60
     assert 0 < dark.mean() < 0.03
+
+
+@pytest.mark.parametrize("condition", ["white-on-black", "canvas-transparent", "screenshot-light-on-dark"])
+def test_screen_conditions_keep_the_whole_digit_inside_the_picture(condition, mnist):
+    for index in range(4):
+        image = opened(generate(condition, index, seed=SEED, mnist=mnist).data)
+        ink = np.asarray(image.getchannel("A") if image.mode == "RGBA" else image.convert("L"), dtype=float)
+        ink = ink > 128 if condition != "screenshot-light-on-dark" else ink > np.median(ink) + 60
+        border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
+        assert not border.any()
