@@ -21,7 +21,7 @@ SETTINGS = ("clean", "photo")
 NEGATIVES = tuple(f"{kind}-{setting}" for kind in KINDS for setting in SETTINGS)
 PHOTO_SETTINGS = ("plain-photo", "shadow-bands", "ruled-paper", "squared-paper", "tinted-paper", "lamp-hotspot",
                   "small-digit", "felt-tip", "exif-rotation")
-ASPECT = {"letters": 0.9, "scribbles": 1.3, "shapes": 1.0, "two-digit": 1.7, "three-digit": 2.5}
+ASPECT = {"letters": 0.9, "scribbles": 1.3, "shapes": 1.0, "two-digit": 2.0, "three-digit": 3.0}
 
 
 def number_writer(count: int, index: int, rng: np.random.Generator, mnist: MnistDigits) -> tuple[str, Write]:

@@ -69,6 +69,15 @@ def _warp(page: np.ndarray, quad: np.ndarray, rng: np.random.Generator) -> np.nd
     return np.asarray(seen, dtype=np.float32) / 255 * alpha + desk((h, w), rng) * (1 - alpha)
 
 
+def fit(coverage: np.ndarray, box: tuple[float, float]) -> np.ndarray:
+    """``coverage`` shrunk, if need be, to fit a (width, height) box: a wide number must not lose a digit."""
+    factor = min(1.0, box[0] / coverage.shape[1], box[1] / coverage.shape[0])
+    if factor >= 1.0:
+        return coverage
+    size = (max(1, int(coverage.shape[1] * factor)), max(1, int(coverage.shape[0] * factor)))
+    return np.asarray(Image.fromarray(coverage).resize(size, Image.Resampling.BILINEAR))
+
+
 def _local_scale(to_frame: np.ndarray, at_page: np.ndarray) -> float:
     """Frame pixels per page pixel around ``at_page``."""
     return float(np.linalg.norm(apply(to_frame, at_page + [0, 1]) - apply(to_frame, at_page)))
@@ -84,7 +93,7 @@ def photograph(scene: Scene, ink: Ink, rng: np.random.Generator, *, aspect: floa
     centre = np.array([left + scene.digit_centre[0] * (right - left), top + scene.digit_centre[1] * (bottom - top)])
     to_page = np.linalg.inv(to_frame)
     scale = _local_scale(to_frame, apply(to_page, centre))
-    coverage = ink(max(8, int(round(digit / scale))))
+    coverage = fit(ink(max(8, int(round(digit / scale)))), ((right - left) * 0.95 / scale, (bottom - top) * 0.95 / scale))
     half = np.array(coverage.shape[::-1]) * scale / 2
     low, high = np.array([left, top]) + half + 2, np.array([right, bottom]) - half - 2
     centre = np.where(low < high, np.clip(centre, low, np.maximum(low, high)), (low + high) / 2)  # all ink in the frame

@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from model.independent.pen import Pen
+from model.independent.photo import fit
 
 Write = Callable[[int, Pen], np.ndarray]  # (height in pixels, pen) -> ink coverage
 LIGHT_INKS = ((1.0, 1.0, 1.0), (1.0, 0.95, 0.5), (0.55, 0.9, 1.0), (0.6, 1.0, 0.6), (1.0, 0.6, 0.8))
@@ -20,8 +21,9 @@ def _pick(rng: np.random.Generator, options: tuple) -> np.ndarray:
 
 
 def paste(canvas: np.ndarray, coverage: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
-    """A full-size alpha map with ``coverage`` centred near ``centre`` (x, y), moved in to keep all its ink."""
+    """A full-size alpha map with ``coverage`` centred near ``centre`` (x, y), shrunk and moved to keep all its ink."""
     alpha = np.zeros(canvas.shape[:2], dtype=np.float32)
+    coverage = fit(coverage, (alpha.shape[1] - 4, alpha.shape[0] - 4))
     h, w = coverage.shape
     top = int(round(np.clip(centre[1] - h / 2, 0, max(0, alpha.shape[0] - h))))
     left = int(round(np.clip(centre[0] - w / 2, 0, max(0, alpha.shape[1] - w))))
