@@ -124,8 +124,10 @@ PHOTO: dict[str, tuple[str, Callable[[Shot, np.random.Generator], None]]] = {
     "large-frame": ("a 3000 px frame (12 MP class)", _large),
     "tinted-paper": ("cream, grey, pastel or kraft paper", _set(paper=list(PAPERS.values()))),
     "dim-ink": ("dim, low-contrast ink (pencil, faded pen), still plainly readable", _dim_ink),
-    "ruled-paper": ("ruled notebook paper: the lines cross the digit", _set(ruling=["ruled"], ruling_spacing=(0.4, 0.8))),
-    "squared-paper": ("squared paper: the grid crosses the digit", _set(ruling=["squared"], ruling_spacing=(0.22, 0.45))),
+    "ruled-paper": ("ruled notebook paper: the lines cross the digit", _set(
+        ruling=["ruled"], ruling_spacing=(0.4, 0.8))),
+    "squared-paper": ("squared paper: the grid crosses the digit", _set(
+        ruling=["squared"], ruling_spacing=(0.22, 0.45))),
     "paper-edge": ("the page's edge in the frame, the desk beyond", _set(
         page_edges=[1, 2], corner_shift=[(0.0, 0.03)], digit_height=(0.22, 0.4))),
     "finger-or-cap": ("a finger or a pen cap entering from an edge", _set(intruder=["finger", "cap"])),
@@ -147,7 +149,8 @@ SCREENS: dict[str, tuple[str, Callable[..., Image.Image]]] = {
                                  lambda rng, w: screens.screenshot(rng, w, dark=True)),
     "screenshot-dark-on-light": ("a drawing app's screenshot, dark strokes on a light screen",
                                  lambda rng, w: screens.screenshot(rng, w, dark=False)),
-    "canvas-transparent": ("a canvas PNG export: strokes on a fully transparent background", screens.transparent_canvas),
+    "canvas-transparent": ("a canvas PNG export: strokes on a fully transparent background",
+                           screens.transparent_canvas),
     "white-on-black": ("white strokes on black", screens.white_on_black),
 }
 STYLES = "unusual-styles"  # stroke digits only, in the styles MNIST's writers rarely used
@@ -180,7 +183,8 @@ def encode(image: Image.Image, fmt: str, *, quality: int = 92, orientation: int 
     return buffer.getvalue()
 
 
-def shoot(shot: Shot, write_digit: Write, rng: np.random.Generator, *, aspect: float = 0.75) -> tuple[bytes, Image.Image]:
+def shoot(shot: Shot, write_digit: Write, rng: np.random.Generator, *,
+          aspect: float = 0.75) -> tuple[bytes, Image.Image]:
     image = photograph(shot.scene, lambda height: write_digit(height, shot.scene.pen), rng, aspect=aspect)
     return encode(image, "JPEG", quality=shot.quality, orientation=shot.orientation), image
 

@@ -7,8 +7,8 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-DIGIT_HEAD = ("| {first} | pictures | accuracy | abstained (4xx) | confident wrong | confident right | ECE | uncertain |\n"
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+DIGIT_HEAD = ("| {first} | pictures | accuracy | abstained (4xx) | confident wrong | confident right | ECE "
+              "| uncertain |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 
 
 def _digit_row(name: str, row: dict, bold: bool = False) -> str:

@@ -65,7 +65,8 @@ def _radii(length: np.ndarray, radius: float, pen: Pen, rng: np.random.Generator
     f = rng.uniform(0.5, 2.0, 2)
     phi = rng.uniform(0, 2 * np.pi, 2)
     s = length / total
-    swell = 1 + pen.pressure * (0.6 * np.sin(2 * np.pi * f[0] * s + phi[0]) + 0.4 * np.sin(2 * np.pi * f[1] * s + phi[1]))
+    waves = 0.6 * np.sin(2 * np.pi * f[0] * s + phi[0]) + 0.4 * np.sin(2 * np.pi * f[1] * s + phi[1])
+    swell = 1 + pen.pressure * waves
     if pen.taper:
         ends = np.minimum(length, total - length) / (3 * radius)
         swell = swell * np.clip(0.55 + 0.45 * ends, 0.55, 1.0)

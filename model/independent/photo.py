@@ -93,7 +93,8 @@ def photograph(scene: Scene, ink: Ink, rng: np.random.Generator, *, aspect: floa
     centre = np.array([left + scene.digit_centre[0] * (right - left), top + scene.digit_centre[1] * (bottom - top)])
     to_page = np.linalg.inv(to_frame)
     scale = _local_scale(to_frame, apply(to_page, centre))
-    coverage = fit(ink(max(8, int(round(digit / scale)))), ((right - left) * 0.95 / scale, (bottom - top) * 0.95 / scale))
+    room = ((right - left) * 0.95 / scale, (bottom - top) * 0.95 / scale)
+    coverage = fit(ink(max(8, int(round(digit / scale)))), room)
     half = np.array(coverage.shape[::-1]) * scale / 2
     low, high = np.array([left, top]) + half + 2, np.array([right, bottom]) - half - 2
     centre = np.where(low < high, np.clip(centre, low, np.maximum(low, high)), (low + high) / 2)  # all ink in the frame

@@ -105,7 +105,10 @@ def model_version(handler: Callable) -> dict:
 def summarise(answers: list[Answer], names: list[str]) -> dict:
     digits = [a for a in answers if a.label is not None]
     negative = [a for a in answers if a.label is None]
-    by = lambda key: {k: [a for a in digits if key(a) == k] for k in dict.fromkeys(key(a) for a in digits)}  # noqa: E731
+
+    def by(key: Callable[[Answer], str]) -> dict[str, list[Answer]]:
+        return {k: [a for a in digits if key(a) == k] for k in dict.fromkeys(key(a) for a in digits)}
+
     return {
         "conditions": {n: digit_summary([a for a in digits if a.condition == n]) for n in names
                           if n in conditions.CONDITIONS},
@@ -137,7 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     answers, failures, shown, timing = run(names, args.per_condition, args.seed, MnistDigits(args.data), lambda_handler)
     args.out.mkdir(parents=True, exist_ok=True)
     report = {
-        "seed": args.seed, "held_out_seed": HELD_OUT_SEED, "per_condition": args.per_condition, "pictures": len(answers),
+        "seed": args.seed, "held_out_seed": HELD_OUT_SEED, "per_condition": args.per_condition,
+        "pictures": len(answers),
         "model": model_version(lambda_handler), "timing": timing,
         "descriptions": {n: conditions.CONDITIONS.get(n, n) for n in names},
         **summarise(answers, names),
@@ -150,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
                                     [f for f in failures if f[1].label is None]),
     }
     example_grid(args.out / "independent_examples.png", shown)
-    (args.out / "INDEPENDENT_PICTURES.md").write_text(markdown(report, {k: [p.name for p in v] for k, v in sheets.items()}))
+    names_of_sheets = {kind: [path.name for path in paths] for kind, paths in sheets.items()}
+    (args.out / "INDEPENDENT_PICTURES.md").write_text(markdown(report, names_of_sheets))
     totals = report["digits"]
     if totals:
         print(f"digits: {totals['pictures']} pictures, accuracy {totals['accuracy']:.1%}, "

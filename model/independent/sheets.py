@@ -57,7 +57,8 @@ def failure_sheets(out: Path, stem: str, failures: list[tuple[bytes, Answer]]) -
         if not page:
             ImageDraw.Draw(sheet).text((8, 8), "no failures", fill="black")
         for k, (data, answer) in enumerate(page):
-            sheet.paste(_tile(data, answer), (4 + (k % COLUMNS) * (THUMB + 12), 4 + (k // COLUMNS) * (THUMB + TEXT + 4)))
+            at = (4 + (k % COLUMNS) * (THUMB + 12), 4 + (k // COLUMNS) * (THUMB + TEXT + 4))
+            sheet.paste(_tile(data, answer), at)
         path = out / (f"{stem}.png" if number == 1 else f"{stem}-{number}.png")
         sheet.save(path, optimize=True)
         paths.append(path)

@@ -33,7 +33,8 @@ def desk(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
 def _path(edge: int, along: float, depth: float, frame: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """From where an object enters (a point on the edge) to its tip, in pixels."""
     w, h = frame
-    start = [np.array([0, along * h]), np.array([along * w, 0]), np.array([w, along * h]), np.array([along * w, h])][edge]
+    start = [np.array([0, along * h]), np.array([along * w, 0]),
+             np.array([w, along * h]), np.array([along * w, h])][edge]
     inward = [np.array([1, 0]), np.array([0, 1]), np.array([-1, 0]), np.array([0, -1])][edge]
     extent = w if edge in (0, 2) else h
     return start - inward * 0.1 * extent, start + inward * depth * extent
