@@ -124,8 +124,9 @@ bench: venv ## Benchmark against the original Keras app: bench/REPORT.md, report
 bench-quick: venv ## Smoke run of the benchmark (few samples, tiny baseline) into test-output/bench
 	$(PY) -m bench.run --quick --build-dir $(BUILD_DIR) --data $(DATA) --out test-output/bench --cache test-output/bench/cache
 
-real-pictures: venv ## Generate the real-picture test set (seed 0) and report accuracy per kind (model/REAL_PICTURES.md)
+real-pictures: venv ## Real-picture reports: model/REAL_PICTURES.md (seed 0) and the independent INDEPENDENT_PICTURES.md
 	$(PY) -m model.evaluate_real --seed 0 --per-kind 50 --out model
+	$(PY) -m model.independent.report --seed 20261201 --per-condition 40 --out model --data $(DATA)
 
 feedback-report: venv ## What users corrected (FEEDBACK=s3://bucket/prefix or a folder, default .feedback/): build/feedback-report
 	$(PY) -m model.feedback_report --feedback $(FEEDBACK) --out build/feedback-report
