@@ -8,9 +8,10 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+if TYPE_CHECKING:  # the direct Lambda lane logs without loading Starlette
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _COLD_START = True
 
@@ -60,10 +61,9 @@ def get_logger(service: str, level: str = "INFO") -> logging.Logger:
     return logger
 
 
-def lambda_fields(scope: Scope) -> dict[str, Any]:
-    """Powertools' Lambda keys, from what Mangum puts in the ASGI scope (empty when not on Lambda)."""
+def lambda_fields(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Powertools' Lambda keys from the invocation's event and context (empty when not on Lambda)."""
     global _COLD_START
-    context, event = scope.get("aws.context"), scope.get("aws.event") or {}
     if context is None:
         return {}
     cold_start, _COLD_START = _COLD_START, False
@@ -76,6 +76,15 @@ def lambda_fields(scope: Scope) -> dict[str, Any]:
         "correlation_id": (event.get("requestContext") or {}).get("requestId"),
         "xray_trace_id": (event.get("headers") or {}).get("x-amzn-trace-id"),
     }
+
+
+def log_request(logger: logging.Logger, aws: dict[str, Any], *, request_id: str, method: str | None,
+                route: str | None, status: int, started: float, fields: dict[str, Any]) -> None:
+    """The one line per request, for the app's middleware and the direct Lambda lane alike."""
+    logger.info("request", extra={"fields": {
+        **aws, "request_id": request_id, "method": method, "route": route, "status": status,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 3), **fields,
+    }})
 
 
 class RequestLogMiddleware:
@@ -96,7 +105,7 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         fields: dict[str, Any] = {}
         scope.setdefault("state", {})["log"] = fields
-        aws = lambda_fields(scope)
+        aws = lambda_fields(scope.get("aws.event") or {}, scope.get("aws.context"))
         request_id = aws.get("correlation_id") or str(uuid.uuid4())
         status = 500
 
@@ -110,11 +119,5 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            self.logger.info(
-                "request",
-                extra={"fields": {
-                    **aws, "request_id": request_id, "method": scope.get("method"),
-                    "route": scope.get("path"), "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 3), **fields,
-                }},
-            )
+            log_request(self.logger, aws, request_id=request_id, method=scope.get("method"), route=scope.get("path"),
+                        status=status, started=started, fields=fields)
