@@ -17,7 +17,7 @@ from bench.stats import MIN_SAMPLES, Budget, summarize, time_calls
 from tests.conftest import MNIST_PATH, REPO_ROOT
 
 SCENARIOS = {"png28_mnist", "jpeg_1mp_auto", "jpeg_12mp_auto", "batch16_mnist"}
-TARGETS = {"warm_p50_png28", "warm_p50_jpeg_1mp", "speedup_vs_baseline", "cold_start", "package_unzipped"}
+TARGETS = {"photo_1mp_vs_decode", "photo_12mp_vs_decode", "cold_start_vs_keras", "png28_vs_keras", "package_unzipped"}
 QUICK_TIMEOUT_S = 600
 
 
@@ -99,7 +99,7 @@ def test_run_quick_prices_every_memory_size_and_architecture(report: dict) -> No
 
 
 @pytest.mark.slow
-def test_run_quick_states_every_target_of_issue_6(quick_run: Path, report: dict) -> None:
+def test_run_quick_states_every_target(quick_run: Path, report: dict) -> None:
     assert {t["name"] for t in report["targets"]} == TARGETS
     markdown = (quick_run / "REPORT.md").read_text()
     for item in report["targets"]:
