@@ -23,15 +23,6 @@ MULTIPART = "multipart/form-data"
 RAW_TYPES = ("image/", "application/octet-stream", "application/x-www-form-urlencoded")
 RAW_DOCUMENTED = ("image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "image/tiff",
                   "application/octet-stream")
-# OpenAPI's requestBody for a route that reads ``read_upload`` (FastAPI cannot infer it from the code).
-def request_body_openapi(description: str) -> dict[str, Any]:
-    binary = {"type": "string", "format": "binary", "description": description}
-    form = {"type": "object", "required": [FIELD], "properties": {FIELD: binary}}
-    return {"requestBody": {"required": True, "content": {
-        MULTIPART: {"schema": form}, **{media_type: {"schema": binary} for media_type in RAW_DOCUMENTED},
-    }}}
-
-
 HOW_TO_SEND = (f"send the image as the request body (Content-Type: image/png, image/jpeg, ... or "
                f"application/octet-stream) or as the multipart form field `{FIELD}`")
 
@@ -53,6 +44,15 @@ def parse_upload(body: bytes, content_type: str | None) -> Upload:
         raise InvalidImage(f"no image in the request: {HOW_TO_SEND}")
     raw_type = "application/octet-stream" if media_type in ("", RAW_TYPES[2]) else media_type
     return Upload(body, raw_type, None)
+
+
+def request_body_openapi(description: str) -> dict[str, Any]:
+    """A route's ``openapi_extra``: both request bodies ``read_upload`` takes (FastAPI cannot infer them)."""
+    binary = {"type": "string", "format": "binary", "description": description}
+    form = {"type": "object", "required": [FIELD], "properties": {FIELD: binary}}
+    return {"requestBody": {"required": True, "content": {
+        MULTIPART: {"schema": form}, **{media_type: {"schema": binary} for media_type in RAW_DOCUMENTED},
+    }}}
 
 
 async def read_upload(request: Request) -> Upload:
