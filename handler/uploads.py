@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 FIELD = "file"
 MULTIPART = "multipart/form-data"
-# Sent as the image itself. application/x-www-form-urlencoded is what `curl --data-binary @digit.png`
-# sends without -H: taken as raw bytes too (they are sniffed), so the shortest curl line works.
-RAW_TYPES = ("image/", "application/octet-stream", "application/x-www-form-urlencoded")
+RAW_TYPES = ("image/", "application/octet-stream")  # sent as the image itself
+# What `curl --data-binary @digit.png` sends without -H. An HTTP API passes such a body to Lambda as
+# text, which garbles binary bytes: refused with the fix, rather than read as a broken image.
+CURL_DEFAULT = "application/x-www-form-urlencoded"
 RAW_DOCUMENTED = ("image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "image/tiff",
                   "application/octet-stream")
 HOW_TO_SEND = (f"send the image as the request body (Content-Type: image/png, image/jpeg, ... or "
@@ -39,11 +40,11 @@ def parse_upload(body: bytes, content_type: str | None) -> Upload:
     if media_type == MULTIPART:
         return _multipart_file(body, content_type or "")
     if media_type and not media_type.startswith(RAW_TYPES):
-        raise UnsupportedMediaType(f"unsupported content type {media_type!r}: {HOW_TO_SEND}")
+        hint = " (curl: add -H 'Content-Type: image/png')" if media_type == CURL_DEFAULT else ""
+        raise UnsupportedMediaType(f"unsupported content type {media_type!r}: {HOW_TO_SEND}{hint}")
     if not body:
         raise InvalidImage(f"no image in the request: {HOW_TO_SEND}")
-    raw_type = "application/octet-stream" if media_type in ("", RAW_TYPES[2]) else media_type
-    return Upload(body, raw_type, None)
+    return Upload(body, media_type or "application/octet-stream", None)
 
 
 def request_body_openapi(description: str) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def test_predict_unknown_mode_is_400(client):
 
 
 def test_predict_missing_file_is_400(client):
-    response = client.post("/predict", data={"other": "x"})
+    response = client.post("/predict", data={"other": "x"}, files={"image": ("d.png", DIGIT_4.read_bytes(), "image/png")})
     assert response.status_code == 400
     assert "file" in response.json()["detail"]
 
@@ -201,10 +201,10 @@ def test_predict_reads_an_octet_stream_body(client):
     assert response.json()["digit"] == "4"
 
 
-def test_predict_reads_what_curl_data_binary_sends_without_a_type(client):
+def test_predict_curl_data_binary_without_a_type_is_415_naming_the_header(client):
     response = raw(client, DIGIT_4.read_bytes(), "application/x-www-form-urlencoded")
-    assert response.status_code == 200
-    assert response.json()["digit"] == "4"
+    assert response.status_code == 415
+    assert "-H 'Content-Type: image/png'" in response.json()["detail"]
 
 
 def test_predict_empty_raw_body_is_400_saying_what_to_send(client):

@@ -214,7 +214,7 @@ def request_items() -> list[HostileInput]:
                      headers={"content-type": "application/json"}),
         HostileInput("raw-image-body", "the PNG as the whole body (a raw upload), not a form field", 200, body=png,
                      headers={"content-type": "image/png"}),
-        HostileInput("urlencoded-body", "a urlencoded form (taken as raw bytes, as curl --data-binary sends): not an image", 400, body=b"file=digit.png",
+        HostileInput("urlencoded-body", "a urlencoded form (what curl --data-binary sends without -H): not an image type", 415, body=b"file=digit.png",
                      headers={"content-type": "application/x-www-form-urlencoded"}),
         HostileInput("missing-field", "the image under the field name 'image'", 400, files=(("image", "d.png", png, "image/png"),)),
         HostileInput("unknown-mode", "mode=fast", 400, files=good, query={"mode": "fast"}),
