@@ -83,19 +83,26 @@ def target(name: str, title: str, measured: float | None, limit: float, unit: st
 
 
 def photo_floors(warm: dict[str, Any]) -> dict[str, Any]:
-    """Each photo's request p50 over its own reduced grey decode's p50, both from the same interleaved run."""
-    return {name: {"request_ms": row["ours"]["p50_ms"], "decode_floor_ms": row["ours"]["decode_floor"]["p50_ms"],
-                   "ratio": ratio(row["ours"]["p50_ms"], row["ours"]["decode_floor"]["p50_ms"])}
-            for name, row in warm.items() if "decode_floor" in row["ours"]}
+    """Each photo's request p50 over its own reduced grey decode's p50, both from the same interleaved run:
+    in wall time, and in this process's CPU time (what a busy machine does not inflate)."""
+    floors = {}
+    for name, row in warm.items():
+        mine = row["ours"]
+        if "decode_floor" in mine:
+            request, floor = mine["cpu"]["request"]["p50_ms"], mine["cpu"]["decode_floor"]["p50_ms"]
+            floors[name] = {"request_ms": mine["p50_ms"], "decode_floor_ms": mine["decode_floor"]["p50_ms"],
+                            "ratio": ratio(mine["p50_ms"], mine["decode_floor"]["p50_ms"]),
+                            "request_cpu_ms": request, "decode_floor_cpu_ms": floor, "cpu_ratio": ratio(request, floor)}
+    return floors
 
 
 def targets(warm: dict[str, Any], cold: dict[str, Any], sizes: dict[str, Any], floors: dict[str, Any]
             ) -> list[dict[str, Any]]:
     return [
-        target("photo_1mp_vs_decode", "1 MP phone JPEG request / its reduced grey decode (p50)",
-               floors["jpeg_1mp_auto"]["ratio"], 3.0, "x", aim=2.0),
-        target("photo_12mp_vs_decode", "12 MP JPEG request / its reduced grey decode (p50)",
-               floors["jpeg_12mp_auto"]["ratio"], 2.5, "x"),
+        target("photo_1mp_vs_decode", "1 MP phone JPEG request / its reduced grey decode (p50, CPU time)",
+               floors["jpeg_1mp_auto"]["cpu_ratio"], 3.0, "x", aim=2.0),
+        target("photo_12mp_vs_decode", "12 MP JPEG request / its reduced grey decode (p50, CPU time)",
+               floors["jpeg_12mp_auto"]["cpu_ratio"], 2.5, "x"),
         target("cold_start_vs_keras", "Cold start (import + model load + first answer) faster than Keras's",
                cold["speedup"]["in_process"], 7.0, "x", at_least=True, aim=12.0),
         target("png28_vs_keras", "28x28 PNG warm p50 faster than Keras's",

@@ -43,10 +43,12 @@ def time_calls(call: Callable[[], object], budget: Budget, *, prepare: Callable[
 
 
 def time_interleaved(calls: dict[str, Callable[[], object]], budget: Budget,
-                     *, prepare: Callable[[], None] | None = None) -> dict[str, list[float]]:
+                     *, prepare: Callable[[], None] | None = None) -> dict[str, dict[str, list[float]]]:
     """Seconds per call of each of ``calls``, taken in turns (a, b, a, b...) so that a busy machine slows
-    them alike and their ratio holds; ``prepare`` runs before each round, outside the timing."""
-    timings: dict[str, list[float]] = {name: [] for name in calls}
+    them alike, as ``{"wall": {name: [...]}, "cpu": {name: [...]}}``: this process's CPU time per call
+    leaves out the time other processes held the core (single-threaded work: it is the quiet machine's
+    wall time). ``prepare`` runs before each round, outside the timing."""
+    timings: dict[str, dict[str, list[float]]] = {"wall": {name: [] for name in calls}, "cpu": {name: [] for name in calls}}
     for _ in range(budget.warmup):
         if prepare:
             prepare()
@@ -58,9 +60,10 @@ def time_interleaved(calls: dict[str, Callable[[], object]], budget: Budget,
         if prepare:
             prepare()
         for name, call in calls.items():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             call()
-            timings[name].append(time.perf_counter() - started)
+            timings["cpu"][name].append(time.process_time() - cpu_started)
+            timings["wall"][name].append(time.perf_counter() - started)
         done += 1
     return timings
 

@@ -13,7 +13,7 @@ import pytest
 
 from bench import cost
 from bench.coldstart import STDLIB, import_times
-from bench.stats import MIN_SAMPLES, Budget, summarize, time_calls
+from bench.stats import MIN_SAMPLES, Budget, summarize, time_calls, time_interleaved
 from tests.conftest import MNIST_PATH, REPO_ROOT
 
 SCENARIOS = {"png28_mnist", "jpeg_1mp_auto", "jpeg_12mp_auto", "batch16_mnist"}
@@ -99,6 +99,14 @@ def test_run_quick_prices_every_memory_size_and_architecture(report: dict) -> No
 
 
 @pytest.mark.slow
+def test_run_quick_puts_each_photo_beside_its_decode_floor(report: dict) -> None:
+    assert set(report["photo_floors"]) == {"jpeg_1mp_auto", "jpeg_12mp_auto"}
+    for row in report["photo_floors"].values():
+        assert row["decode_floor_ms"] > 0 and row["decode_floor_cpu_ms"] > 0
+        assert row["cpu_ratio"] == pytest.approx(row["request_cpu_ms"] / row["decode_floor_cpu_ms"], rel=0.01)
+
+
+@pytest.mark.slow
 def test_run_quick_states_every_target(quick_run: Path, report: dict) -> None:
     assert {t["name"] for t in report["targets"]} == TARGETS
     markdown = (quick_run / "REPORT.md").read_text()
@@ -120,6 +128,14 @@ def test_time_calls_stops_at_the_sample_count() -> None:
     timings = time_calls(lambda: calls.append(1), Budget(samples=7, seconds=60.0, warmup=2))
     assert len(timings) == 7
     assert len(calls) == 7 + 2
+
+
+def test_time_interleaved_takes_the_calls_in_turns_in_wall_and_cpu_time() -> None:
+    order: list[str] = []
+    taken = time_interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+                             Budget(samples=6, seconds=60.0, warmup=1))
+    assert order == ["a", "b"] * 7
+    assert all(len(taken[clock][name]) == 6 for clock in ("wall", "cpu") for name in "ab")
 
 
 def test_import_times_sums_self_time_per_top_level_package() -> None:
