@@ -2,7 +2,10 @@
 
 Standard library only, so it runs from a ``sam build`` folder with nothing else on the path:
 
-    PYTHONPATH=<code root> python -S bench/cold_child.py EVENT.json RESULT.json
+    PYTHONPATH=<code root> python -S bench/cold_child.py EVENT.json RESULT.json [full-app]
+
+``full-app`` answers through Mangum + FastAPI (built as part of the import), as every request did before
+the direct lane: the comparison for the cold start's import profile.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ def lambda_context() -> SimpleNamespace:
     )
 
 
-def main(event_path: str, result_path: str) -> None:
+def main(event_path: str, result_path: str, entry: str = "lambda_handler") -> None:
     with open(event_path) as file:
         event = json.load(file)
     imported_at = time.perf_counter()
-    from handler.lambda_function import lambda_handler  # noqa: PLC0415 - the import is what is measured
+    from handler.lambda_function import full_app, lambda_handler, with_lambda_context  # noqa: PLC0415 - the import is what is measured
 
+    if entry == "full-app":  # the same entry point (Powertools' Lambda context), the app lane only
+        lambda_handler = with_lambda_context(full_app())
     answered_at = time.perf_counter()
     response = lambda_handler(event, lambda_context())
     done = time.perf_counter()
@@ -45,4 +50,4 @@ def main(event_path: str, result_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])

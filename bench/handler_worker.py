@@ -7,6 +7,7 @@ the TFLite models alone. Writes JSON to ``--out`` (stdout carries the service's 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import time
 import uuid
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from bench.inputs import Scenario, read_manifest, upload_bytes
-from bench.stats import Budget, peak_rss_mib, summarize, time_calls
+from bench.stats import Budget, peak_rss_mib, summarize, time_calls, time_interleaved
 from infra.events import LambdaContext, http_api_event, multipart_body
 
 # Per-scenario budgets for the full run; --scale shrinks them (quick mode).
@@ -30,6 +31,9 @@ MODEL_BUDGET = Budget(samples=2000, seconds=2.0, warmup=20)
 MODEL_BATCHES = (1, 32)
 MODEL_LOADS = 5
 PROFILED = ("jpeg_1mp_auto", "jpeg_12mp_auto")  # where the time goes, for the requests that take time
+PHOTOS = PROFILED  # measured beside their decode floor
+WEB_LAYER = ("png28_mnist", "jpeg_1mp_auto")
+WEB_BUDGET = Budget(samples=300, seconds=2.0, warmup=5)
 PROFILE_CALLS = 30
 PROFILE_ROWS = 12
 
@@ -67,15 +71,68 @@ def measure_scenario(handler: Any, folder: Path, scenario: Scenario, budget: Bud
             raise RuntimeError(f"{scenario.name}: status {response['statusCode']}: {response['body'][:300]}")
         state["response"] = response
 
-    timings = time_calls(call, budget, prepare=prepare)
+    floor: dict[str, Any] = {}
+    if scenario.name in PHOTOS:  # taken in turns with the requests, so their ratio survives a busy machine
+        [data] = upload_bytes(folder, scenario)
+        taken = time_interleaved({"request": call, "floor": lambda: reduced_grey_decode(data)}, budget,
+                                 prepare=prepare)
+        timings = taken["wall"]["request"]
+        floor = {"decode_floor": summarize(taken["wall"]["floor"]),
+                 "cpu": {"request": summarize(taken["cpu"]["request"]), "decode_floor": summarize(taken["cpu"]["floor"])}}
+    else:
+        timings = time_calls(call, budget, prepare=prepare)
     answer = json.loads(state["response"]["body"])
     digits = [int(item["digit"]) for item in (answer if isinstance(answer, list) else [answer])]
     return {
-        **summarize(timings),
+        **summarize(timings), **floor,
         "per_image": summarize(timings, per=len(scenario.files)),
         "request_bytes": len(template["body"]) * 3 // 4,  # base64 in the event; bytes on the wire
         "digits": digits, "labels": scenario.labels, "correct": digits == scenario.labels,
     }
+
+
+def reduced_grey_decode(data: bytes) -> None:
+    """A photo's floor: its JPEG decoded in grey at the DCT reduction the service asks for (Pillow ``draft``),
+    nothing else: no colour, no resize, no array."""
+    from PIL import Image
+
+    from handler.decode import WORK_SIDE, draft_size
+
+    image = Image.open(io.BytesIO(data))
+    image.draft("L", draft_size(image.size, WORK_SIDE))
+    image.load()
+
+
+def web_layer(folder: Path, scenario: Scenario) -> dict[str, Any]:
+    """The web layer's own work on one request, each part timed alone: the event body's base64, the
+    multipart parse, the answer's JSON and the log line with its metrics document (the image work and the model are the rest)."""
+    import base64
+
+    from handler.config import get_settings
+    from handler.observability import get_logger, get_metrics, record_request
+    from handler.service import load_classifier, model_input_for, read_digits, uncertain_below
+    from handler.uploads import parse_upload
+
+    event = scenario_event(folder, scenario)
+    body = base64.b64decode(event["body"])
+    content_type = event["headers"]["content-type"]
+    settings = get_settings()
+    logger = get_logger(settings.SERVICE_NAME, settings.LOG_LEVEL)
+    metrics = get_metrics(settings.METRICS_NAMESPACE, settings.SERVICE_NAME)
+    data, part_type, _ = parse_upload(body, content_type)
+    [prediction] = read_digits(load_classifier(settings.MODEL_PATH),
+                               [model_input_for(data, part_type, scenario.mode, settings)], scenario.mode,  # type: ignore[arg-type]
+                               uncertain_below=uncertain_below(settings))
+    fields = {"digit": prediction.digit, "confidence": round(prediction.confidence, 4), "uncertain": prediction.uncertain}
+    parts = {
+        "base64": lambda: base64.b64decode(event["body"]),
+        "multipart": lambda: parse_upload(body, content_type),
+        "json": prediction.model_dump_json,
+        "log_line": lambda: record_request(logger, metrics, request_id="bench", method="POST", route=scenario.route,
+                                           path=scenario.route, status=200, started=time.perf_counter(),
+                                           fields=fields, on_lambda=False),
+    }
+    return {name: summarize(time_calls(call, WEB_BUDGET))["p50_ms"] for name, call in parts.items()}
 
 
 def where_time_goes(folder: Path, scenario: Scenario, calls: int) -> dict[str, Any]:
@@ -175,6 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     maps = mapped_files()
     calls = max(3, round(PROFILE_CALLS * args.scale))
     profiles = {s.name: where_time_goes(args.inputs, s, calls) for s in scenarios if s.name in PROFILED}
+    web = {s.name: web_layer(args.inputs, s) for s in scenarios if s.name in WEB_LAYER}
     from PIL import Image
 
     batch = next(s for s in scenarios if len(s.files) > 1)
@@ -184,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
                 for p in sorted(args.models.glob("mnist_cnn_*.tflite"))}
     shipped = Path(get_settings().MODEL_PATH)
     result = {
-        "warm": warm, "peak_rss_mib": peak_rss, "mapped_files": maps, "profiles": profiles,
+        "warm": warm, "peak_rss_mib": peak_rss, "mapped_files": maps, "profiles": profiles, "web_layer": web,
         "model_only": variants, "shipped_model": str(shipped), "model_load_s": measure_model_load(shipped),
     }
     args.out.write_text(json.dumps(result, indent=1))

@@ -92,6 +92,7 @@ def measure_folder(folder: Path, mapped: list[str]) -> dict[str, Any]:
     return {
         "source": f"build folder {folder}", "estimate": False,
         "unzipped_mib": round(sum(p.stat().st_size for p in files) / MIB, 2),
+        "unzipped_mb": round(sum(p.stat().st_size for p in files) / 1e6, 2),
         "zipped_mib": round(zipped_bytes(files, folder) / MIB, 2),
         "files": len(files), "pyc_files": sum(p.suffix == ".pyc" for p in files),
         "top_level": top_level(files, root_of), "unmapped_native": unmapped_native(files, mapped),
@@ -113,6 +114,7 @@ def estimate(
         "source": "estimate: installed files of " + ", ".join(requirements) + " and their dependencies",
         "estimate": True,
         "unzipped_mib": round(sum(p.stat().st_size for p in files) / MIB, 2),
+        "unzipped_mb": round(sum(p.stat().st_size for p in files) / 1e6, 2),
         "zipped_mib": round(zipped_bytes(files, None) / MIB, 2) if zipped else None,
         "files": len(files), "pyc_files": 0,
         "top_level": top_level(files, root_of), "unmapped_native": unmapped_native(files, mapped),

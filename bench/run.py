@@ -33,6 +33,7 @@ from bench.report import build_report, write_outputs
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BUILD = REPO / ".aws-sam" / "build" / "DigitFunction"
 COLD_SCENARIO = "jpeg_1mp_auto"  # the first request of a cold start: a phone photo
+FULL_APP = "the same request through Mangum + FastAPI (no direct lane)"
 BASELINE_REQUIREMENTS = ["tensorflow-cpu", "keras", "pillow", "numpy"]
 REPORTED_PACKAGES = ("ai-edge-litert", "fastapi", "mangum", "numpy", "pillow", "tensorflow-cpu", "keras")
 WORKER_TIMEOUT_S = 600
@@ -147,10 +148,11 @@ def run_workers(root: Path, model_env: dict[str, str], inputs: Path, models: Pat
 
 
 def our_launch(root: Path, is_build: bool, model_env: dict[str, str], event: Path, result: Path,
-               extra_env: dict[str, str] | None = None) -> Launch:
+               extra_env: dict[str, str] | None = None, *, full_app: bool = False) -> Launch:
     # -S: from a build folder only what Lambda would have (the folder + the standard library).
     flags = ["-S"] if is_build else []
-    return Launch([sys.executable, *flags, str(REPO / "bench" / "cold_child.py"), str(event), str(result)],
+    entry = ["full-app"] if full_app else []
+    return Launch([sys.executable, *flags, str(REPO / "bench" / "cold_child.py"), str(event), str(result), *entry],
                   {"PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", **model_env, **(extra_env or {})}, root)
 
 
@@ -171,6 +173,10 @@ def cold_starts(root: Path, is_build: bool, model_env: dict[str, str], inputs: P
     before = our_launch(root, is_build, model_env, event, result, {"OPENBLAS_NUM_THREADS": threads})
     cold["experiments"] = {f"OPENBLAS_NUM_THREADS={threads} (numpy's default, before the fix)":
                            coldstart.cold_runs(before, result, plan.cold_runs)}
+    print("cold start: ours through Mangum + FastAPI...", flush=True)
+    through_app = our_launch(root, is_build, model_env, event, result, full_app=True)
+    cold["experiments"][FULL_APP] = coldstart.cold_runs(through_app, result, plan.cold_runs)
+    cold["full_app_imports"] = coldstart.importtime_runs(through_app, result, plan.importtime_runs)
     print("cold start: the Keras baseline...", flush=True)
     image = inputs / scenario.files[0]
     theirs = Launch([sys.executable, "-m", "bench.baseline", "cold", "--model", str(baseline_model),

@@ -42,6 +42,32 @@ def time_calls(call: Callable[[], object], budget: Budget, *, prepare: Callable[
     return timings
 
 
+def time_interleaved(calls: dict[str, Callable[[], object]], budget: Budget,
+                     *, prepare: Callable[[], None] | None = None) -> dict[str, dict[str, list[float]]]:
+    """Seconds per call of each of ``calls``, taken in turns (a, b, a, b...) so that a busy machine slows
+    them alike, as ``{"wall": {name: [...]}, "cpu": {name: [...]}}``: this process's CPU time per call
+    leaves out the time other processes held the core (single-threaded work: it is the quiet machine's
+    wall time). ``prepare`` runs before each round, outside the timing."""
+    timings: dict[str, dict[str, list[float]]] = {"wall": {name: [] for name in calls}, "cpu": {name: [] for name in calls}}
+    for _ in range(budget.warmup):
+        if prepare:
+            prepare()
+        for call in calls.values():
+            call()
+    deadline = time.perf_counter() + budget.seconds
+    done = 0
+    while done < budget.samples and (done < MIN_SAMPLES or time.perf_counter() < deadline):
+        if prepare:
+            prepare()
+        for name, call in calls.items():
+            started, cpu_started = time.perf_counter(), time.process_time()
+            call()
+            timings["cpu"][name].append(time.process_time() - cpu_started)
+            timings["wall"][name].append(time.perf_counter() - started)
+        done += 1
+    return timings
+
+
 def percentile(values: list[float], q: float) -> float:
     """numpy's default (linear) percentile, in plain Python: workers run on a package's own numpy,
     which a trimmed build may have cut down."""

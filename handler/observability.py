@@ -4,7 +4,8 @@ Powertools' ``Logger`` writes the JSON (level, location, message, timestamp, ser
 cold_start, function_*, correlation_id, xray_trace_id); its ``Metrics`` write CloudWatch's embedded
 metric format to the same stdout, which CloudWatch turns into metrics without an API call.
 ``lambda_function`` adds the Lambda keys per invocation (``Logger.inject_lambda_context``); the
-middleware here adds what only the request knows and flushes both.
+middleware here (and the direct Lambda lane, through the same ``record_request``) adds what only the
+request knows and flushes both.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import time
 import uuid
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:  # the direct Lambda lane (handler/direct.py) logs without loading Starlette
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED_ROUTE = "unmatched"  # metrics dimension for paths no route matched: never the raw path
 logging.logAsyncioTasks = False  # no "taskName" key on every line: under Mangum each request is one new task
@@ -86,6 +89,28 @@ def refuse(scope: Scope, reason: str) -> None:
     scope.setdefault("state", {}).setdefault("log", {})["refused"] = reason
 
 
+def start_request(logger: Logger, *, on_lambda: bool) -> str:
+    """The request's id, set as the logger's correlation id: on Lambda the one ``inject_lambda_context``
+    read from API Gateway, elsewhere a fresh one."""
+    request_id = (logger.get_correlation_id() if on_lambda else None) or str(uuid.uuid4())
+    logger.set_correlation_id(request_id)
+    return request_id
+
+
+def record_request(logger: Logger, metrics: Metrics, *, request_id: str, method: str | None, route: str,
+                   path: str | None, status: int, started: float, fields: dict[str, Any], on_lambda: bool) -> None:
+    """The request's one log line and one metrics document: the app's middleware and the direct Lambda
+    lane (handler/direct.py) both end here, so both write the same."""
+    entry = {
+        "request_id": request_id, "method": method, "route": route, "path": path, "status": status,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 3), **fields,
+    }
+    logger.info("request", extra=entry)
+    cold_start = logger.get_current_keys().get("cold_start") if on_lambda else None
+    add_request_metrics(metrics, {**entry, "cold_start": cold_start})
+    metrics.flush_metrics()
+
+
 def _route(scope: Scope) -> str:
     route = scope.get("route")  # set by FastAPI's router on a match: "/predict", never "/predict?x" or junk
     return getattr(route, "path", None) or UNMATCHED_ROUTE
@@ -110,10 +135,8 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         fields: dict[str, Any] = {}
         scope.setdefault("state", {})["log"] = fields
-        # On Lambda, inject_lambda_context read API Gateway's request id; elsewhere a fresh one.
-        on_lambda = "aws.context" in scope
-        request_id = (self.logger.get_correlation_id() if on_lambda else None) or str(uuid.uuid4())
-        self.logger.set_correlation_id(request_id)
+        on_lambda = "aws.context" in scope  # set by Mangum
+        request_id = start_request(self.logger, on_lambda=on_lambda)
         status = 500
 
         async def send_with_status(message: Message) -> None:
@@ -126,12 +149,6 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            entry = {
-                "request_id": request_id, "method": scope.get("method"), "route": _route(scope),
-                "path": scope.get("path"), "status": status,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 3), **fields,
-            }
-            self.logger.info("request", extra=entry)
-            cold_start = self.logger.get_current_keys().get("cold_start") if on_lambda else None
-            add_request_metrics(self.metrics, {**entry, "cold_start": cold_start})
-            self.metrics.flush_metrics()
+            record_request(self.logger, self.metrics, request_id=request_id, method=scope.get("method"),
+                           route=_route(scope), path=scope.get("path"), status=status, started=started,
+                           fields=fields, on_lambda=on_lambda)

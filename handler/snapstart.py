@@ -4,8 +4,9 @@ With SnapStart on (template parameter ``SnapStart``), Lambda runs the init once 
 version, snapshots the memory, and resumes new execution environments from that snapshot. So:
 
 - before the snapshot, one real request (a drawn "1" to ``POST /predict``) goes through the whole
-  handler: what a first request pays once (FastAPI's and pydantic's first-call paths, Pillow's
-  decoder, LiteRT's tensors) is paid into the snapshot. Its log line and metrics say so
+  handler: what a first request pays once (pydantic's first-call paths, Pillow's decoder, LiteRT's
+  tensors) is paid into the snapshot; the handler's ``prepare`` builds the full FastAPI app as well,
+  which the direct lane answering that request never imports. Its log line and metrics say so
   (``correlation_id`` ``snapstart-warm-up``): one request per published version.
 - after a restore, what must differ per environment is reset: Powertools' cold-start flag (the
   first request of a restored environment is its cold start, and the warm-up used it up) and the
@@ -78,7 +79,10 @@ def reset_after_restore() -> None:
     random.seed()
 
 
-def register(handler: Handler) -> None:
-    """Register the hooks for ``handler`` (``lambda_function`` does, once per process)."""
+def register(handler: Handler, *, prepare: Callable[[], object] | None = None) -> None:
+    """Register the hooks for ``handler`` (``lambda_function`` does, once per process); ``prepare``,
+    if given, also runs before the snapshot (what the warm-up request does not reach)."""
+    if prepare is not None:
+        register_before_snapshot(prepare)
     register_before_snapshot(warm_up, handler)
     register_after_restore(reset_after_restore)

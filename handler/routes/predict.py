@@ -11,6 +11,7 @@ from handler.deps import ClassifierDep, SettingsDep
 from handler.errors import DigitApiError, UnusableImage, printable
 from handler.schemas import Mode, Prediction, error_responses
 from handler.service import calibration_for, model_input_for, read_digits
+from handler.uploads import read_upload, request_body_openapi
 
 router = APIRouter(tags=["predict"])
 
@@ -31,17 +32,16 @@ async def _read(upload: UploadFile) -> tuple[bytes, str | None]:
     return await upload.read(), upload.content_type
 
 
-@router.post("/predict", response_model=Prediction, responses=ERRORS)
+IMAGE_BODY = request_body_openapi("The image: PNG, JPEG, GIF, BMP, WebP or TIFF.")
+
+
+@router.post("/predict", response_model=Prediction, responses=ERRORS, openapi_extra=IMAGE_BODY)
 async def predict(
-    request: Request,
-    file: Annotated[UploadFile, File(description="The image: PNG, JPEG, GIF, BMP, WebP or TIFF.")],
-    settings: SettingsDep,
-    classifier: ClassifierDep,
-    mode: ModeQuery = "auto",
+    request: Request, settings: SettingsDep, classifier: ClassifierDep, mode: ModeQuery = "auto",
     explain: ExplainQuery = False,
 ) -> Prediction:
-    """Read the handwritten digit in one image."""
-    data, content_type = await _read(file)
+    """Read the handwritten digit in one image, sent as the request body or as the multipart field `file`."""
+    data, content_type, _ = await read_upload(request)
     model_input = model_input_for(data, content_type, mode, settings)
     [prediction] = read_digits(classifier, [model_input], mode, explain=explain, calibration=calibration_for(settings))
     request.state.log.update(digit=prediction.digit, confidence=round(prediction.confidence, 4),

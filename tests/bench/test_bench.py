@@ -17,11 +17,11 @@ import pytest
 
 from bench import cost, package
 from bench.coldstart import POWERTOOLS, STDLIB, import_times, without_packages
-from bench.stats import MIN_SAMPLES, Budget, summarize, time_calls
+from bench.stats import MIN_SAMPLES, Budget, summarize, time_calls, time_interleaved
 from tests.conftest import MNIST_PATH, REPO_ROOT, SHIPPED_MODEL
 
 SCENARIOS = {"png28_mnist", "jpeg_1mp_auto", "jpeg_12mp_auto", "batch16_mnist"}
-TARGETS = {"warm_p50_png28", "warm_p50_jpeg_1mp", "speedup_vs_baseline", "cold_start", "package_unzipped"}
+TARGETS = {"photo_1mp_vs_decode", "photo_12mp_vs_decode", "cold_start_vs_keras", "png28_vs_keras", "package_unzipped"}
 QUICK_TIMEOUT_S = 600
 
 
@@ -139,6 +139,14 @@ def test_run_quick_prices_every_memory_size_and_architecture(report: dict) -> No
 
 
 @pytest.mark.slow
+def test_run_quick_puts_each_photo_beside_its_decode_floor(report: dict) -> None:
+    assert set(report["photo_floors"]) == {"jpeg_1mp_auto", "jpeg_12mp_auto"}
+    for row in report["photo_floors"].values():
+        assert row["decode_floor_ms"] > 0 and row["decode_floor_cpu_ms"] > 0
+        assert row["cpu_ratio"] == pytest.approx(row["request_cpu_ms"] / row["decode_floor_cpu_ms"], rel=0.01)
+
+
+@pytest.mark.slow
 def test_run_quick_states_every_target(quick_run: Path, report: dict) -> None:
     assert {t["name"] for t in report["targets"]} == TARGETS
     markdown = (quick_run / "REPORT.md").read_text()
@@ -160,6 +168,14 @@ def test_time_calls_stops_at_the_sample_count() -> None:
     timings = time_calls(lambda: calls.append(1), Budget(samples=7, seconds=60.0, warmup=2))
     assert len(timings) == 7
     assert len(calls) == 7 + 2
+
+
+def test_time_interleaved_takes_the_calls_in_turns_in_wall_and_cpu_time() -> None:
+    order: list[str] = []
+    taken = time_interleaved({"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+                             Budget(samples=6, seconds=60.0, warmup=1))
+    assert order == ["a", "b"] * 7
+    assert all(len(taken[clock][name]) == 6 for clock in ("wall", "cpu") for name in "ab")
 
 
 def test_import_times_sums_self_time_per_top_level_package() -> None:
@@ -210,9 +226,6 @@ def test_parse_args_resolves_relative_paths_against_the_callers_folder(tmp_path:
                        "--data", "mnist.npz", "--models", "models"])
     assert args.cache == tmp_path / "test-output" / "bench" / "cache"
     assert all(getattr(args, name).is_absolute() for name in ("out", "build_dir", "data", "models"))
-    root, is_build, _ = code_location(Path("build"), REPO_ROOT / "model" / "artifacts")
-    assert is_build
-    assert root == tmp_path / "build"
 
 
 def test_arm64_estimate_bills_x86_latency_at_arm64_price() -> None:

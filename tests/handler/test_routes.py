@@ -62,7 +62,7 @@ def test_predict_unknown_mode_is_400(client):
 
 
 def test_predict_missing_file_is_400(client):
-    response = client.post("/predict", data={"other": "x"})
+    response = client.post("/predict", data={"other": "x"}, files={"image": ("d.png", DIGIT_4.read_bytes(), "image/png")})
     assert response.status_code == 400
     assert "file" in response.json()["detail"]
 
@@ -180,3 +180,66 @@ def test_unknown_route_is_json_404(client):
 def test_responses_carry_a_request_id(client):
     response = client.get("/health")
     assert len(response.headers["x-request-id"]) == 36
+
+
+def raw(client, data, content_type, **params):
+    return client.post("/predict", content=data, headers={"content-type": content_type}, params=params)
+
+
+def test_predict_reads_a_raw_png_body(client):
+    response = raw(client, DIGIT_4.read_bytes(), "image/png")
+    assert response.status_code == 200
+    assert response.json()["digit"] == "4"
+
+
+def test_predict_reads_a_raw_jpeg_body_in_mnist_mode(client):
+    response = raw(client, MNIST_7.read_bytes(), "image/jpeg", mode="mnist")
+    assert response.status_code == 200
+    assert response.json()["digit"] == "7" and response.json()["mode"] == "mnist"
+
+
+def test_predict_reads_an_octet_stream_body(client):
+    response = raw(client, DIGIT_4.read_bytes(), "application/octet-stream")
+    assert response.status_code == 200
+    assert response.json()["digit"] == "4"
+
+
+def test_predict_empty_raw_body_is_400_saying_what_to_send(client):
+    response = raw(client, b"", "image/png")
+    assert response.status_code == 400
+    assert "request body" in response.json()["detail"] and "`file`" in response.json()["detail"]
+
+
+def test_predict_raw_body_over_upload_limit_is_413(client, monkeypatch):
+    from handler.config import get_settings
+
+    monkeypatch.setenv("MAX_UPLOAD_BYTES", "1000")
+    get_settings.cache_clear()
+    response = raw(client, DIGIT_4.read_bytes(), "image/png")
+    assert response.status_code == 413
+    assert "limit" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(("body", "content_type", "said"), [
+    (b'{"file": "x"}', "application/json", "application/json"),
+    # what `curl --data-binary @digit.png` sends without -H: the answer names the header to add
+    (DIGIT_4.read_bytes(), "application/x-www-form-urlencoded", "-H 'Content-Type: image/png'"),
+], ids=["json", "curl-without-type"])
+def test_predict_raw_body_of_another_type_is_415(client, body, content_type, said):
+    response = raw(client, body, content_type)
+    assert response.status_code == 415
+    assert said in response.json()["detail"]
+
+
+def test_predict_raw_undecodable_image_is_400(client):
+    response = raw(client, b"\x89PNG\r\n\x1a\nnot really", "image/png")
+    assert response.status_code == 400
+    assert "decode" in response.json()["detail"]
+
+
+def test_openapi_documents_multipart_and_raw_image_bodies(client):
+    content = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["requestBody"]["content"]
+    assert content["multipart/form-data"]["schema"]["required"] == ["file"]
+    assert content["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    assert {"image/png", "image/jpeg", "application/octet-stream"} <= set(content)
+    assert content["image/png"]["schema"]["format"] == "binary"

@@ -18,6 +18,13 @@ def test_handler_registers_both_hooks() -> None:
     assert snapstart.reset_after_restore in [hook for hook, _, _ in snapshot_restore_py.get_after_restore()]
 
 
+def test_handler_builds_the_full_app_before_the_snapshot() -> None:
+    """The warm-up request takes the direct lane, which never imports FastAPI: the app is built apart."""
+    from handler.lambda_function import full_app
+
+    assert (full_app, (), {}) in snapshot_restore_py.get_before_snapshot()
+
+
 def test_before_snapshot_reads_a_digit_through_the_handler() -> None:
     from handler.lambda_function import lambda_handler
 
