@@ -126,10 +126,11 @@ def test_int_percentiles_match_numpy():
 
 
 def photo_of_seven(size=(480, 360), light=None) -> np.ndarray:
-    """A 7 on paper, lit by ``light`` (a float multiplier field of the picture's shape)."""
+    """A 7 on paper, lit by ``light`` (a float multiplier field of the picture's shape), with a camera's noise."""
     rgb = seven(size=size, width=8).astype(np.float32)
     if light is not None:
         rgb = rgb * light[..., np.newaxis]
+    rgb += np.random.default_rng(0).normal(0.0, 3.0, rgb.shape)
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
@@ -165,4 +166,4 @@ def test_find_ink_removes_the_lines_of_ruled_paper_under_uneven_light():
     assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.7
     lines_far_from_digit = np.zeros((360, 480), dtype=bool)
     lines_far_from_digit[318:326, 300:] = True  # the line at y = 320, right of the 7
-    assert ink[lines_far_from_digit].max() < 0.1
+    assert ink[lines_far_from_digit].max() < 0.25  # far under the 0.5 at which preprocess counts a pixel as ink
