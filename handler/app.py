@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from handler.config import LAMBDA_REQUEST_LIMIT, get_settings
 from handler.errors import DigitApiError
 from handler.observability import RequestLogMiddleware, get_logger
-from handler.routes import feedback, meta, page, predict
+from handler.routes import feedback, meta, number, page, predict
 from handler.service import load_classifier
 
 settings = get_settings()
@@ -20,6 +20,7 @@ DESCRIPTION = """Reads the handwritten digit in an uploaded image.
 
 `mode=auto` takes any picture of one digit (photo, screenshot, canvas export, any colours);
 `mode=mnist` takes a 28x28 image exactly as MNIST stores it (white ink on black).
+`POST /predict/number` reads one line of handwritten digits (a number) and answers each digit with its box.
 Every error is JSON: `{"detail": "..."}`.
 """
 
@@ -61,6 +62,7 @@ class BodySizeLimit:
 def create_app() -> FastAPI:
     app = FastAPI(title="Handwritten digit API", version=meta.VERSION, description=DESCRIPTION)
     app.include_router(predict.router)
+    app.include_router(number.router)
     app.include_router(meta.router)
     app.include_router(feedback.router)
     app.include_router(page.router)

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     # Checked from the header before any pixel is decoded: a guard against decompression bombs.
     MAX_IMAGE_PIXELS: int = Field(default=40_000_000, gt=0)
     MAX_BATCH_FILES: int = Field(default=16, gt=0, le=64)
+    # /predict/number reads one line of at most this many digits; more is a 422.
+    MAX_NUMBER_DIGITS: int = Field(default=12, gt=0, le=64)
     # Where /feedback stores what it accepts: an S3 bucket when set, else a local folder.
     FEEDBACK_BUCKET: str | None = None
     FEEDBACK_PREFIX: str = "feedback/"

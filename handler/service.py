@@ -19,6 +19,10 @@ from handler.errors import ModelUnavailable, UploadTooLarge
 from handler.preprocess import check_mnist_size, preprocess_auto, preprocess_mnist
 from handler.schemas import Mode, ModelInfo, Prediction
 
+# Under this confidence an answer of /predict/number is marked uncertain (to be replaced by the
+# threshold chosen on calibrated validation data, issue 12).
+UNCERTAIN_BELOW = 0.7
+
 
 @lru_cache(maxsize=4)
 def load_classifier(model_path: Path) -> DigitClassifier:

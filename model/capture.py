@@ -114,6 +114,7 @@ def photograph(label: int, rng: np.random.Generator, draw_digit: DrawDigit) -> I
     tile = tile.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.8) * size[1] / 1000))
     coverage = np.asarray(tile, dtype=np.float32) / 255.0
     pixels = place(coverage, size, paper, np.clip(ink, 0, 255), rng, where="centre")
+    size = (pixels.shape[1], pixels.shape[0])  # what is drawn wider than the frame widens the frame
     if rng.random() < DESK_SHARE:
         show_desk(pixels, rng)
     image = Image.fromarray(pixels)
