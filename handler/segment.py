@@ -1,13 +1,12 @@
 """One line of handwritten digits -> one 28x28 model input per digit, left to right. Pure numpy + Pillow.
 
-The ink map (``handler.ink.find_ink``) is cut into connected components; specks, bands entering from
-the picture's edge and ink far off the line are dropped. The writing's slant is measured, and every
-horizontal position below is taken along it (so slanted digits that overlap in x stay apart). Pieces
-smaller than a digit (a 5's flag, a 7's bar, a dot) join the digit they stand over. Then candidates
-are made: each piece alone, neighbouring pieces together (a broken loop, a 4 in two strokes) and wide
-pieces cut in two or three along the slant at thin places (touching digits). All candidates are
-classified in one call, and the reading with the best score, the classifier's confidence plus shape
-priors (width, height, gaps and overlaps, ink cut through), is chosen by dynamic programming.
+The ink map (``handler.ink.find_ink``) becomes pieces (``handler.pieces``: connected components without
+clutter, along the writing's slant, a 5's flag or a 7's bar joined to its digit). Then candidates are
+made: each piece alone, neighbouring pieces together (a broken loop, a 4 in two strokes), and wide pieces
+cut in two or three along the cheapest paths through thin places (touching digits). All candidates are
+classified in one interpreter call, and the reading with the best score, the classifier's confidence plus
+shape priors (width, height, aspect for the digit read, gaps and overlaps, ink the cuts run along), is
+chosen by dynamic programming.
 """
 
 from __future__ import annotations
@@ -18,43 +17,33 @@ from itertools import combinations
 
 import numpy as np
 
-from handler.components import Runs, label_runs, paint
 from handler.errors import UnusableImage
-from handler.morphology import max_filter, neighbour_count, stroke_width
+from handler.morphology import max_filter
+from handler.pieces import MIN_PIXELS, Line, Piece, find_pieces
 from handler.preprocess import center_by_mass, fit_to_box
 
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, >= 10) probabilities
 
-INK_LEVEL = 0.4  # of a typical stroke: pixels above this are the strokes that components are traced on
-MIN_PIXELS = 4
-BIG_AREA = 0.2  # of the largest component: the ones that set the line's height and place
-SMALL = 0.45  # of the line height: shorter pieces are parts of a digit, not digits
-SMALL_DIGIT = 0.3  # of the line height: a short piece over no digit is a digit written small when this tall
-OFF_LINE = 0.75  # of the line height: ink whose span stays farther than this from the line's centre is dropped
-LINE_LIKE = 5  # a component this many times wider than tall is a line, not a digit (it may be part of one)
-CLUTTER_SIDE = 160  # px: clutter is grouped on a copy this size
-EDGE_SPAN = 0.9  # of the picture's side: ink touching the edge and this long is a desk, a shadow or a frame
-SLANTS = np.linspace(-0.6, 0.6, 13)  # x shift per row (positive: the tops lean right)
+VIEWS = ((0, 0), (2, -2), (-2, 2))  # (down, right) shifts of each candidate's 28x28 input, read together
 MAX_GROUP = 3  # pieces that may form one digit
 WIDE = 0.45  # of the line height: wider pieces may be digits that touch, and are also tried cut
 CUT_MARGIN = 0.08  # of the line height: a cut leaves at least this much on each side (a 1 is narrow)
-MAX_CUTS = 5
+MAX_CUTS = 5  # thin places tried per piece, the thinnest first
+EVEN_CUTS = (0.3, 0.5, 0.7)  # of the piece's width: also tried (the path finds the thin place near them)
 PATH_WANDER = 0.02  # cost per px of a cut path's distance from its straight line, per row (a stroke pixel costs 1)
 PATH_STEP = 0.05  # per diagonal step of a cut path
 PATH_REACH = 0.25  # of the line height: how far a cut path may wander from its straight line
 # Shape priors, in units of log-probability (tuned on model/numbers.py's development seeds).
-TOO_WIDE = 2.0  # per line height of width beyond WIDE_FROM
-WIDE_FROM = 0.7
-TOO_SHORT = 7.0  # per line height of height under SHORT_FROM
-SHORT_FROM = 0.77
-GAP_JOINED = 20.0  # per line height of gap between pieces read as one digit
-JOIN_APART = 3.5  # per pair of pieces read as one digit that stand side by side (1 - overlap)
-OVERLAP_PARTED = 0.1  # per unit of overlap (of the narrower piece) between neighbours read as two digits
-FIRST_CROSSING = 0.0  # for the first stroke a cut goes through (touching digits touch once)
-CROSSING = 0.15  # per further stroke a cut goes through
-ALONG = 1.25  # per line height of stroke a cut runs along
-PER_DIGIT = 0.35  # every digit read costs this: fragments of one digit must earn their split
-ODD_ASPECT = 5.0  # per unit of width / height outside the range MNIST's training digits of the class read span
+TOO_WIDE = 0.59  # per line height of width beyond WIDE_FROM
+WIDE_FROM = 0.88
+TOO_SHORT = 6.0  # per line height of height under SHORT_FROM
+SHORT_FROM = 0.74
+GAP_JOINED = 0.07  # per line height of gap between pieces read as one digit
+JOIN_APART = 0.45  # per pair of pieces read as one digit that stand side by side (1 - overlap)
+OVERLAP_PARTED = 0.73  # per unit of overlap (of the narrower piece) between neighbours read as two digits
+ALONG = 1.58  # per line height of stroke a cut runs along
+PER_DIGIT = -0.08  # per digit read (tuned: slightly negative, a reading of more digits is not held back)
+ODD_ASPECT = 0.71  # per unit of width / height outside the range MNIST's training digits of the class read span
 # 2nd and 98th percentile of width along the slant / height of MNIST's training digits (x_train[:20000]), per class.
 ASPECTS = ((0.55, 1.33), (0.0, 0.59), (0.53, 1.49), (0.44, 1.09), (0.47, 1.11), (0.49, 1.27), (0.40, 1.11),
            (0.45, 1.11), (0.43, 1.04), (0.40, 0.95))
@@ -69,35 +58,6 @@ class Digit:
     probabilities: np.ndarray
 
 
-@dataclass
-class _Line:
-    labels: np.ndarray  # (H, W) int32 component per pixel, -1 off the strokes
-    ink: np.ndarray
-    slant: float
-    centre_row: float
-    height: float  # the typical digit's height, px
-    stroke: float  # px
-
-    def sheared_columns(self, top: int, bottom: int, left: int, right: int) -> np.ndarray:
-        rows, cols = np.mgrid[top:bottom, left:right]
-        return cols + self.slant * (rows - self.centre_row)
-
-
-@dataclass
-class _Piece:
-    components: list[int]
-    top: int
-    bottom: int
-    left: int
-    right: int
-    x0: float  # extent along the slant
-    x1: float
-
-    @property
-    def width(self) -> float:
-        return self.x1 - self.x0
-
-
 @dataclass(frozen=True)
 class _Candidate:
     box: tuple[int, int, int, int]  # top, bottom, left, right of its stroke pixels
@@ -108,12 +68,12 @@ class _Candidate:
 
 def read_line(ink: np.ndarray, classify: Classify, *, max_digits: int) -> list[Digit]:
     """The digits of the one line of writing in ``ink`` (float (H, W), 1 = a typical stroke), left to right."""
-    line, pieces = _pieces(ink)
+    line, pieces = find_pieces(ink)
     if len(pieces) > 2 * max_digits + 2:  # fragments are joined already: this is not one short number
         raise UnusableImage(f"too many digits: the picture holds more than {max_digits} (the most a number may have)")
     options = _options(line, pieces)
     candidates = [c for option in options for c in option.candidates]
-    probabilities = digit_columns(classify(np.stack([c.image for c in candidates])))
+    probabilities = read_candidates(classify, [c.image for c in candidates])
     reading = _best_reading(pieces, options, dict(zip(map(id, candidates), probabilities, strict=True)))
     if len(reading) > max_digits:
         raise UnusableImage(f"too many digits: the picture holds {len(reading)}, a number may have at most {max_digits}")
@@ -121,156 +81,19 @@ def read_line(ink: np.ndarray, classify: Classify, *, max_digits: int) -> list[D
                   probabilities=p) for c, p in reading]
 
 
+def read_candidates(classify: Classify, images: list[np.ndarray]) -> np.ndarray:
+    """P(0)..P(9) of each image, averaged over VIEWS: an image that is really one digit reads the same in
+    each, a fragment or two digits in one often does not (a single int8 reading says 1.0 to almost anything)."""
+    views = [np.roll(np.stack(images), shift, axis=(1, 2)) for shift in VIEWS]
+    readings = digit_columns(classify(np.concatenate(views)))
+    return readings.reshape(len(VIEWS), len(images), -1).mean(axis=0)
+
+
 def digit_columns(probabilities: np.ndarray) -> np.ndarray:
     """P(0)..P(9) of each row, whether the model has 10 outputs or an eleventh "not a digit" one."""
     return np.asarray(probabilities)[:, :10]
 
 
-# ---- components to pieces -------------------------------------------------------------------------
-def _pieces(ink: np.ndarray) -> tuple[_Line, list[_Piece]]:
-    mask = ink > INK_LEVEL
-    mask &= neighbour_count(mask) >= 3  # lone pixels and pairs are noise
-    runs = label_runs(mask)
-    if runs.count == 0:
-        raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
-    stats = _component_stats(runs, runs.count)
-    keep = _on_the_line(stats, mask.shape) & ~_in_edge_bands(runs, mask)
-    height = _line_height(stats, keep)
-    labels = paint(runs, mask.shape)
-    centre_row = float(np.mean(stats["centre_row"][keep]))
-    slant = _slant(runs, stats, keep, height, centre_row)
-    line = _Line(labels, ink, slant, centre_row, height, max(1.0, stroke_width(mask.astype(np.float32))))
-    x0, x1 = _sheared_extent(runs, slant, centre_row)
-    pieces = [_Piece([int(k)], int(stats["top"][k]), int(stats["bottom"][k]), int(stats["left"][k]),
-                     int(stats["right"][k]), float(x0[k]), float(x1[k])) for k in np.flatnonzero(keep)]
-    pieces = _join_small(pieces, height)
-    if not pieces:
-        raise UnusableImage("no digit found: no stroke of digit size")
-    return line, sorted(pieces, key=lambda p: p.x0 + p.x1)
-
-
-def _component_stats(runs: Runs, count: int) -> dict[str, np.ndarray]:
-    def reduce(ufunc: np.ufunc, values: np.ndarray, initial: int) -> np.ndarray:
-        out = np.full(count, initial, dtype=np.int64)
-        ufunc.at(out, runs.label, values)
-        return out
-
-    top, bottom = reduce(np.minimum, runs.row, 1 << 30), reduce(np.maximum, runs.row + 1, -1)
-    left, right = reduce(np.minimum, runs.start, 1 << 30), reduce(np.maximum, runs.end, -1)
-    area = np.bincount(runs.label, weights=runs.length, minlength=count)
-    row_mass = np.bincount(runs.label, weights=runs.length * runs.row, minlength=count)
-    return {"top": top, "bottom": bottom, "left": left, "right": right, "area": area,
-            "centre_row": row_mass / np.maximum(area, 1)}
-
-
-def _edge_band(top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray,
-               shape: tuple[int, int]) -> np.ndarray:
-    """Boxes along a whole edge of the picture (the desk past the paper, a shadow, a frame): not writing.
-    A number drawn from one side of a canvas to the other touches two edges, but runs along neither."""
-    rows, cols = shape
-    sideways = ((left == 0) | (right == cols)) & (bottom - top >= EDGE_SPAN * rows)
-    lengthways = ((top == 0) | (bottom == rows)) & (right - left >= EDGE_SPAN * cols)
-    return sideways | lengthways
-
-
-def _in_edge_bands(runs: Runs, mask: np.ndarray) -> np.ndarray:
-    """Per component: whether it lies in clutter that, with gaps of a few pixels closed, is an edge band
-    (a desk's texture is many specks and blobs; on a reduced copy they are one band)."""
-    factor = max(1, -(-max(mask.shape) // CLUTTER_SIDE))
-    rows, cols = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
-    padded = np.zeros((rows * factor, cols * factor), dtype=bool)
-    padded[: mask.shape[0], : mask.shape[1]] = mask
-    pooled = padded.reshape(rows, factor, cols, factor).any(axis=(1, 3))
-    groups = label_runs(pooled)
-    stats = _component_stats(groups, groups.count)
-    band = _edge_band(stats["top"], stats["bottom"], stats["left"], stats["right"], pooled.shape)
-    group_of = paint(groups, pooled.shape)[runs.row // factor, runs.start // factor]
-    in_band = np.zeros(runs.count, dtype=bool)
-    in_band[runs.label] = band[group_of]
-    return in_band
-
-
-def _on_the_line(stats: dict[str, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """Components that may be writing: not specks, not long bands from the edge, not far off the line."""
-    top, bottom, left, right, area = (stats[k] for k in ("top", "bottom", "left", "right", "area"))
-    keep = (area >= MIN_PIXELS) & ~_edge_band(top, bottom, left, right, shape)
-    big = _big(stats, keep)
-    if not big.any():
-        raise UnusableImage("no digit found: no stroke of digit size")
-    centre = (top + bottom) / 2
-    middle = (left + right) / 2
-    weights = area[big]
-    if np.count_nonzero(big) >= 2 and np.ptp(middle[big]) > 0:  # the line may slope: fit its centre
-        slope, offset = np.polyfit(middle[big], centre[big], 1, w=np.sqrt(weights))
-    else:
-        slope, offset = 0.0, float(np.average(centre[big], weights=weights))
-    height = float(np.median((bottom - top)[big]))
-    expected = slope * middle + offset
-    near = (bottom >= expected - OFF_LINE * height) & (top <= expected + OFF_LINE * height)
-    return keep & near
-
-
-def _big(stats: dict[str, np.ndarray], keep: np.ndarray) -> np.ndarray:
-    """The components that set the line's height and place: large, and not lines (a page edge, a rule)."""
-    height, width = stats["bottom"] - stats["top"], stats["right"] - stats["left"]
-    shaped = keep & (width < LINE_LIKE * height) & (height > 2)
-    if not shaped.any():
-        return shaped
-    return shaped & (stats["area"] >= BIG_AREA * stats["area"][shaped].max())
-
-
-def _line_height(stats: dict[str, np.ndarray], keep: np.ndarray) -> float:
-    big = _big(stats, keep)
-    if not big.any():
-        raise UnusableImage("no digit found: no stroke of digit size")
-    return max(4.0, float(np.median((stats["bottom"] - stats["top"])[big])))
-
-
-def _sheared_extent(runs: Runs, slant: float, centre_row: float) -> tuple[np.ndarray, np.ndarray]:
-    shift = slant * (runs.row - centre_row)
-    x0 = np.full(runs.count, np.inf)
-    x1 = np.full(runs.count, -np.inf)
-    np.minimum.at(x0, runs.label, runs.start + shift)
-    np.maximum.at(x1, runs.label, runs.end + shift)
-    return x0, x1
-
-
-def _slant(runs: Runs, stats: dict[str, np.ndarray], keep: np.ndarray, height: float, centre_row: float) -> float:
-    """The shear that makes the tall components narrowest: the writing's slant."""
-    tall = keep & (stats["bottom"] - stats["top"] >= 0.6 * height)
-    chosen = tall[runs.label]
-    if not chosen.any():
-        return 0.0
-    widths = []
-    for slant in SLANTS:
-        x0, x1 = _sheared_extent(runs, slant, centre_row)
-        widths.append(float(np.sum((x1 - x0)[tall])))
-    return float(SLANTS[int(np.argmin(widths))])
-
-
-def _join_small(pieces: list[_Piece], height: float) -> list[_Piece]:
-    """Pieces shorter than a digit join the digit-sized piece they overlap most (or lie nearest to)."""
-    small = [p for p in pieces if p.bottom - p.top < SMALL * height]
-    kept = [p for p in pieces if p.bottom - p.top >= SMALL * height]
-    for piece in sorted(small, key=lambda p: -(p.bottom - p.top)):
-        targets = kept or [q for q in small if q is not piece]
-        overlap = [min(piece.x1, q.x1) - max(piece.x0, q.x0) for q in targets]
-        best = int(np.argmax(overlap)) if overlap else -1
-        if best >= 0 and overlap[best] > -0.15 * height:
-            _absorb(targets[best], piece)
-        elif piece.bottom - piece.top >= SMALL_DIGIT * height:
-            kept.append(piece)  # a digit written small, apart from the others
-    return kept
-
-
-def _absorb(target: _Piece, piece: _Piece) -> None:
-    target.components += piece.components
-    target.top, target.bottom = min(target.top, piece.top), max(target.bottom, piece.bottom)
-    target.left, target.right = min(target.left, piece.left), max(target.right, piece.right)
-    target.x0, target.x1 = min(target.x0, piece.x0), max(target.x1, piece.x1)
-
-
-# ---- candidates and the best reading --------------------------------------------------------------
 @dataclass(frozen=True)
 class _Option:
     """One step of a reading: pieces [start, end) read as ``candidates`` (one digit, or the parts of a cut)."""
@@ -280,15 +103,13 @@ class _Option:
     candidates: list[_Candidate]
     gaps: float = 0.0  # line heights of space between joined pieces
     apart: float = 0.0  # joined pieces side by side: sum of (1 - overlap of the narrower)
-    crossings: float = 0.0  # strokes the cuts go through
     along: float = 0.0  # line heights of stroke the cuts run along
 
     def cost(self) -> float:
-        crossed = FIRST_CROSSING * min(self.crossings, 1.0) + CROSSING * max(0.0, self.crossings - 1.0)
-        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + crossed + ALONG * self.along
+        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along
 
 
-def _options(line: _Line, pieces: list[_Piece]) -> list[_Option]:
+def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
     """Every way the reading may use pieces: alone, joined with their next neighbours, cut in two or three."""
     options: list[_Option] = []
     height = line.height
@@ -309,12 +130,12 @@ def _options(line: _Line, pieces: list[_Piece]) -> list[_Option]:
     return options
 
 
-def _overlap(a: _Piece, b: _Piece) -> float:
+def _overlap(a: Piece, b: Piece) -> float:
     """How much of the narrower piece's extent along the slant the other covers (negative: a gap)."""
     return (min(a.x1, b.x1) - max(a.x0, b.x0)) / max(1.0, min(a.width, b.width))
 
 
-def _cut_options(line: _Line, piece: _Piece, index: int) -> list[_Option]:
+def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
     """The piece cut in two (or three, when wide) along the cheapest paths through the thin places."""
     paths = {c: _cut_path(line, piece, piece.x0 + c) for c in _cut_places(line, piece)}
     splits: list[tuple[int, ...]] = [(c,) for c in paths]
@@ -328,16 +149,14 @@ def _cut_options(line: _Line, piece: _Piece, index: int) -> list[_Option]:
         edges: list[np.ndarray | None] = [None, *bounds, None]
         parts = [_candidate(line, [piece], (a, b)) for a, b in zip(edges, edges[1:], strict=False)]
         if all(part is not None for part in parts):
-            options.append(_Option(index, index + 1, parts,  # type: ignore[arg-type]
-                                   crossings=sum(paths[c][1] for c in split),
-                                   along=sum(paths[c][2] for c in split) / line.height))
+            along = sum(paths[c][1] for c in split) / line.height
+            options.append(_Option(index, index + 1, parts, along=along))  # type: ignore[arg-type]
     return options
 
 
-def _cut_path(line: _Line, piece: _Piece, at: float) -> tuple[np.ndarray, int, int]:
+def _cut_path(line: Line, piece: Piece, at: float) -> tuple[np.ndarray, int]:
     """The cheapest top-to-bottom path near the slanted line at sheared x ``at``: few stroke pixels, little
-    wandering. Returns (the first column right of the path, per row of the piece), strokes crossed, stroke
-    pixels on the path."""
+    wandering. Returns the first column right of the path (per row of the piece) and its stroke pixels."""
     core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
     rows, width = core.shape
     ink = np.zeros((rows, width + 1), dtype=np.float64)
@@ -358,11 +177,10 @@ def _cut_path(line: _Line, piece: _Piece, at: float) -> tuple[np.ndarray, int, i
     path[-1] = int(np.argmin(total))
     for row in range(rows - 1, 0, -1):
         path[row - 1] = path[row] + moves[row, path[row]] - 1
-    on = ink[np.arange(rows), path] > 0
-    return path + piece.left, int(np.count_nonzero(on[1:] & ~on[:-1]) + on[0]), int(np.count_nonzero(on))
+    return path + piece.left, int(np.count_nonzero(ink[np.arange(rows), path]))
 
 
-def _cut_places(line: _Line, piece: _Piece) -> list[int]:
+def _cut_places(line: Line, piece: Piece) -> list[int]:
     """Up to MAX_CUTS thin places of the ink along the slant (offsets from ``piece.x0``)."""
     columns = line.sheared_columns(piece.top, piece.bottom, piece.left, piece.right)
     core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
@@ -375,16 +193,15 @@ def _cut_places(line: _Line, piece: _Piece) -> list[int]:
     if inner.size == 0:
         return []
     minima = [int(c) for c in inner if profile[c] <= profile[c - 1] and profile[c] <= profile[min(c + 1, size - 1)]]
+    even = [round(size * f) for f in EVEN_CUTS if margin <= round(size * f) < size - margin]
     cuts: list[int] = []
-    for c in sorted(minima or [int(inner[np.argmin(profile[inner])])], key=lambda c: profile[c]):
+    for c in sorted(minima, key=lambda c: profile[c])[:MAX_CUTS] + even:
         if all(abs(c - other) >= 0.1 * line.height for other in cuts):
             cuts.append(c)
-        if len(cuts) == MAX_CUTS:
-            break
     return cuts
 
 
-def _candidate(line: _Line, group: list[_Piece], bounds: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+def _candidate(line: Line, group: list[Piece], bounds: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
                ) -> _Candidate | None:
     """The 28x28 input of the pieces' ink, between the per-row column ``bounds`` of a cut; None when empty."""
     top, bottom = min(p.top for p in group), max(p.bottom for p in group)
@@ -410,13 +227,14 @@ def _candidate(line: _Line, group: list[_Piece], bounds: tuple[np.ndarray | None
 
 
 def _shape_cost(candidate: _Candidate, digit: int) -> float:
+    """What a candidate's shape costs as one ``digit``: too wide, too short, or not shaped like that digit."""
     low, high = ASPECTS[digit]
     aspect = candidate.width / max(candidate.height, 1e-6)
     return (TOO_WIDE * max(0.0, candidate.width - WIDE_FROM) + TOO_SHORT * max(0.0, SHORT_FROM - candidate.height)
             + ODD_ASPECT * (max(0.0, low - aspect) + max(0.0, aspect - high)) + PER_DIGIT)
 
 
-def _best_reading(pieces: list[_Piece], options: list[_Option],
+def _best_reading(pieces: list[Piece], options: list[_Option],
                   probabilities: dict[int, np.ndarray]) -> list[tuple[_Candidate, np.ndarray]]:
     """The highest-scoring sequence of options covering every piece once, left to right (dynamic programming)."""
     count = len(pieces)
