@@ -28,8 +28,8 @@ VIEWS = ((0, 0), (2, -2), (-2, 2))  # (down, right) shifts of each candidate's 2
 MAX_GROUP = 3  # pieces that may form one digit
 WIDE = 0.45  # of the line height: wider pieces may be digits that touch, and are also tried cut
 CUT_MARGIN = 0.08  # of the line height: a cut leaves at least this much on each side (a 1 is narrow)
-MAX_CUTS = 5  # thin places tried per piece, the thinnest first
-EVEN_CUTS = (0.3, 0.5, 0.7)  # of the piece's width: also tried (the path finds the thin place near them)
+CUT_STEP = 0.08  # of the line height: cuts are sought near slanted lines this far apart
+MAX_CUTS = 5  # cheapest cuts combined in pairs, for a piece wide enough to be three digits
 PATH_WANDER = 0.02  # cost per px of a cut path's distance from its straight line, per row (a stroke pixel costs 1)
 PATH_STEP = 0.05  # per diagonal step of a cut path
 PATH_REACH = 0.25  # of the line height: how far a cut path may wander from its straight line
@@ -136,69 +136,58 @@ def _overlap(a: Piece, b: Piece) -> float:
 
 
 def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
-    """The piece cut in two (or three, when wide) along the cheapest paths through the thin places."""
-    paths = {c: _cut_path(line, piece, piece.x0 + c) for c in _cut_places(line, piece)}
-    splits: list[tuple[int, ...]] = [(c,) for c in paths]
+    """The piece cut in two (or three, when wide) along the cheapest paths near evenly spaced slanted lines."""
+    margin = CUT_MARGIN * line.height
+    bases = np.arange(piece.x0 + margin, piece.x1 - margin + 1e-6, CUT_STEP * line.height)
+    paths: dict[bytes, tuple[float, np.ndarray, int]] = {}
+    for base, path, along in zip(bases, *_cut_paths(line, piece, bases), strict=True):
+        paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
+    found = sorted(paths.values(), key=lambda p: p[0])
+    splits: list[tuple[tuple[float, np.ndarray, int], ...]] = [(p,) for p in found]
     if piece.width > 2 * WIDE * line.height:
-        splits += [pair for pair in combinations(sorted(paths), 2) if pair[1] - pair[0] >= 0.25 * line.height]
+        cheapest = sorted(found, key=lambda p: p[2])[:MAX_CUTS]
+        splits += [pair for pair in combinations(sorted(cheapest, key=lambda p: p[0]), 2)
+                   if pair[1][0] - pair[0][0] >= 0.25 * line.height]
     options: list[_Option] = []
     for split in splits:
-        bounds = [paths[c][0] for c in split]
-        for left, right in zip(bounds, bounds[1:], strict=False):
-            np.maximum(right, left, out=right)  # paths may not cross
+        bounds = [np.maximum.accumulate([p[1] for p in split])[i] for i in range(len(split))]  # paths never cross
         edges: list[np.ndarray | None] = [None, *bounds, None]
         parts = [_candidate(line, [piece], (a, b)) for a, b in zip(edges, edges[1:], strict=False)]
         if all(part is not None for part in parts):
-            along = sum(paths[c][1] for c in split) / line.height
+            along = sum(p[2] for p in split) / line.height
             options.append(_Option(index, index + 1, parts, along=along))  # type: ignore[arg-type]
     return options
 
 
-def _cut_path(line: Line, piece: Piece, at: float) -> tuple[np.ndarray, int]:
-    """The cheapest top-to-bottom path near the slanted line at sheared x ``at``: few stroke pixels, little
-    wandering. Returns the first column right of the path (per row of the piece) and its stroke pixels."""
+def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each sheared x in ``bases``: the cheapest top-to-bottom path near the slanted line there (few
+    stroke pixels, little wandering), as the first column right of it per row of the piece, and the stroke
+    pixels on it. All paths at once: (N, rows) columns and (N,) counts."""
     core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
     rows, width = core.shape
     ink = np.zeros((rows, width + 1), dtype=np.float64)
     ink[:, :width] = core
-    base = np.clip(at - line.slant * (np.arange(piece.top, piece.bottom) - line.centre_row) - piece.left, 0, width)
-    offsets = np.abs(np.arange(width + 1)[np.newaxis, :] - base[:, np.newaxis])
-    cost = ink + PATH_WANDER * offsets
+    shift = line.slant * (np.arange(piece.top, piece.bottom) - line.centre_row) + piece.left
+    lines = np.clip(bases[:, np.newaxis] - shift[np.newaxis, :], 0, width)  # (N, rows)
+    offsets = np.abs(np.arange(width + 1)[np.newaxis, np.newaxis, :] - lines[..., np.newaxis])
+    cost = ink[np.newaxis] + PATH_WANDER * offsets
     cost[offsets > PATH_REACH * line.height] = np.inf
-    total = cost[0].copy()
-    moves = np.zeros((rows, width + 1), dtype=np.int8)
+    total = cost[:, 0].copy()
+    moves = np.zeros(cost.shape, dtype=np.int8)
+    wall = np.full((len(bases), 1), np.inf)
     for row in range(1, rows):
-        left = np.concatenate([[np.inf], total[:-1]]) + PATH_STEP  # came from x - 1
-        right = np.concatenate([total[1:], [np.inf]]) + PATH_STEP  # came from x + 1
-        choices = np.stack([left, total, right])
-        moves[row] = np.argmin(choices, axis=0)
-        total = cost[row] + choices[moves[row], np.arange(width + 1)]
-    path = np.empty(rows, dtype=np.int64)
-    path[-1] = int(np.argmin(total))
+        choices = np.stack([np.concatenate([wall, total[:, :-1]], axis=1) + PATH_STEP,  # came from x - 1
+                            total,
+                            np.concatenate([total[:, 1:], wall], axis=1) + PATH_STEP])  # came from x + 1
+        moves[:, row] = np.argmin(choices, axis=0)
+        total = cost[:, row] + np.take_along_axis(choices, moves[:, row][np.newaxis], axis=0)[0]
+    paths = np.empty((len(bases), rows), dtype=np.int64)
+    paths[:, -1] = np.argmin(total, axis=1)
+    every = np.arange(len(bases))
     for row in range(rows - 1, 0, -1):
-        path[row - 1] = path[row] + moves[row, path[row]] - 1
-    return path + piece.left, int(np.count_nonzero(ink[np.arange(rows), path]))
-
-
-def _cut_places(line: Line, piece: Piece) -> list[int]:
-    """Up to MAX_CUTS thin places of the ink along the slant (offsets from ``piece.x0``)."""
-    columns = line.sheared_columns(piece.top, piece.bottom, piece.left, piece.right)
-    core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
-    bins = np.floor(columns[core] - piece.x0).astype(np.int64)
-    size = int(np.ceil(piece.width)) + 1
-    profile = np.bincount(np.clip(bins, 0, size - 1), minlength=size).astype(np.float64)
-    profile = np.convolve(profile, [0.25, 0.5, 0.25], mode="same")
-    margin = max(1, round(CUT_MARGIN * line.height))
-    inner = np.arange(margin, size - margin)
-    if inner.size == 0:
-        return []
-    minima = [int(c) for c in inner if profile[c] <= profile[c - 1] and profile[c] <= profile[min(c + 1, size - 1)]]
-    even = [round(size * f) for f in EVEN_CUTS if margin <= round(size * f) < size - margin]
-    cuts: list[int] = []
-    for c in sorted(minima, key=lambda c: profile[c])[:MAX_CUTS] + even:
-        if all(abs(c - other) >= 0.1 * line.height for other in cuts):
-            cuts.append(c)
-    return cuts
+        paths[:, row - 1] = paths[:, row] + moves[every, row, paths[:, row]] - 1
+    along = ink[np.arange(rows)[np.newaxis, :], paths].sum(axis=1)
+    return paths + piece.left, along
 
 
 def _candidate(line: Line, group: list[Piece], bounds: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
