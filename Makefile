@@ -17,7 +17,7 @@ CONCURRENCY ?= 8
 BUILD_DIR ?= .aws-sam/build/DigitFunction
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures bench bench-quick clean
+.PHONY: help venv sam-venv browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures numbers-report bench bench-quick clean
 
 help: ## List the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ bench-quick: venv ## Smoke run of the benchmark (few samples, tiny baseline) int
 
 real-pictures: venv ## Generate the real-picture test set (seed 0) and report accuracy per kind (model/REAL_PICTURES.md)
 	$(PY) -m model.evaluate_real --seed 0 --per-kind 50 --out model
+
+numbers-report: venv ## Generate the handwritten-number set (seed 0) and report /predict/number per condition (model/NUMBERS.md)
+	$(PY) -m model.numbers_report --seed 0 --per-condition 60 --out model
 
 clean: ## Remove caches and build outputs (keeps .venv)
 	rm -rf .pytest_cache .aws-sam build test-output
