@@ -103,7 +103,7 @@ def build_report(meta: dict[str, Any], ours: dict[str, Any], theirs: dict[str, A
     sizes["ratio_unzipped"] = ratio(sizes["baseline"]["unzipped_mib"], sizes["ours"]["unzipped_mib"])
     cold = cold_section(cold)
     return {
-        "meta": meta, "targets": targets(warm, cold, sizes), "warm": warm,
+        "meta": meta, "targets": targets(warm, cold, sizes), "warm": warm, "number": ours.get("number"),
         "model_only": model_section(ours, theirs), "profiles": ours["profiles"], "cold_start": cold, "package": sizes, "memory": memory,
         "cost": cost_section(warm, cold, memory),
     }
