@@ -122,6 +122,17 @@ def photograph(label: int, rng: np.random.Generator, draw_digit: DrawDigit) -> I
     return finish(image, rng, field=field, sigma=rng.uniform(1.5, 5.0))
 
 
+def exif_rotated(upright: Image.Image, rng: np.random.Generator) -> bytes:
+    """``upright`` stored sideways or upside down as a JPEG, with the EXIF Orientation tag that turns it back."""
+    orientation = int(rng.choice([3, 6, 8]))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    buffer = io.BytesIO()
+    upright.transpose(STORED_TRANSPOSE[orientation]).save(buffer, format="JPEG", quality=int(rng.integers(70, 93)),
+                                                          exif=exif)
+    return buffer.getvalue()
+
+
 def show_desk(pixels: np.ndarray, rng: np.random.Generator) -> None:
     """The table past one edge of the sheet: a dark band 4-12% of the frame wide (in place)."""
     height, width = pixels.shape[:2]

@@ -210,12 +210,7 @@ def phone_photo(writing: Writing, rng: np.random.Generator) -> tuple[bytes, str]
 
 def photo_exif_rotated(writing: Writing, rng: np.random.Generator) -> tuple[bytes, str]:
     """Stored sideways or upside down, with the EXIF Orientation tag that turns it upright."""
-    upright = _photograph(writing, rng)
-    orientation = int(rng.choice([3, 6, 8]))
-    exif = Image.Exif()
-    exif[capture.EXIF_ORIENTATION] = orientation
-    stored = upright.transpose(capture.STORED_TRANSPOSE[orientation])
-    return encode(stored, "jpeg", quality=int(rng.integers(70, 93)), exif=exif), "jpeg"
+    return capture.exif_rotated(_photograph(writing, rng), rng), "jpeg"
 
 
 def screenshot(writing: Writing, rng: np.random.Generator) -> tuple[bytes, str]:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 
 from handler.deps import ClassifierDep, SettingsDep
 from handler.number import read_number
+from handler.routes import predict
 from handler.schemas import NumberPrediction, error_responses
 
 router = APIRouter(tags=["predict"])
 
-ERRORS = error_responses({
-    400: "The file cannot be decoded as an image, or the request is malformed.",
-    413: "The file or the image's pixel count is over the limit.",
-    415: "The file is not an image type the service reads.",
-    422: "A valid image with no readable digit, or more digits than MAX_NUMBER_DIGITS.",
-    503: "The model is not available.",
-})
+ERRORS = {**predict.ERRORS, **error_responses({422: "A valid image with no readable digit, or more digits than "
+                                                     "MAX_NUMBER_DIGITS."})}
 
 
 async def read_file(upload: UploadFile) -> tuple[bytes, str | None]:
@@ -32,7 +28,7 @@ async def predict_number(
     file: Annotated[UploadFile, File(description="A picture of one line of digits: PNG, JPEG, GIF, BMP, WebP or TIFF.")],
     settings: SettingsDep,
     classifier: ClassifierDep,
-    explain: Annotated[bool, Query(description="Also answer each digit's 28x28 model input (PNG data URL).")] = False,
+    explain: predict.ExplainQuery = False,
 ) -> NumberPrediction:
     """Read a handwritten number: 1 to MAX_NUMBER_DIGITS digits on one line, each with its box.
 
