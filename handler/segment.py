@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+from PIL import Image
 
 from handler.errors import UnusableImage
 from handler.morphology import max_filter
@@ -25,6 +26,7 @@ from handler.preprocess import center_by_mass, fit_to_box
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, >= 10) probabilities
 
 VIEWS = ((0, 0), (2, -2), (-2, 2))  # (down, right) shifts of each candidate's 28x28 input, read together
+CROP_SIDE = 80  # px: candidate crops at least twice this size are reduced towards it before fitting
 MAX_GROUP = 3  # pieces that may form one digit
 WIDE = 0.45  # of the line height: wider pieces may be digits that touch, and are also tried cut
 CUT_MARGIN = 0.08  # of the line height: a cut leaves at least this much on each side (a 1 is narrow)
@@ -209,10 +211,18 @@ def _candidate(line: Line, group: list[Piece], bounds: tuple[np.ndarray | None, 
     kept = max_filter(core, 3) & ~((labels >= 0) & ~core)
     r0, r1 = max(0, rows[0] - 1), min(core.shape[0], rows[-1] + 2)
     c0, c1 = max(0, cols[0] - 1), min(core.shape[1], cols[-1] + 2)
-    crop = line.ink[top + r0 : top + r1, left + c0 : left + c1] * kept[r0:r1, c0:c1]
+    crop = _shrunk(line.ink[top + r0 : top + r1, left + c0 : left + c1] * kept[r0:r1, c0:c1])
     box = (top + int(rows[0]), top + int(rows[-1]) + 1, left + int(cols[0]), left + int(cols[-1]) + 1)
     width = float(np.ptp(line.sheared_columns(top, bottom, left, right)[core])) + 1
     return _Candidate(box, width / line.height, (box[1] - box[0]) / line.height, center_by_mass(fit_to_box(crop)))
+
+
+def _shrunk(crop: np.ndarray) -> np.ndarray:
+    """A large crop averaged down by a whole factor first: ``fit_to_box`` works at 80 px, and costs grow with size."""
+    factor = max(crop.shape) // CROP_SIDE
+    if factor < 2:
+        return crop
+    return np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").reduce(factor), dtype=np.float32)
 
 
 def _shape_cost(candidate: _Candidate, digit: int) -> float:

@@ -70,7 +70,7 @@ def test_number_boxes_are_in_the_pictures_own_pixels(client):
     for digit in picture_digits(post(client, png(picture())).json()):
         x, y, width, height = digit["box"]
         left, top, right, bottom = stroke_box(digit["digit"])
-        tolerance = 5  # two work pixels at 2000 -> 1024
+        tolerance = 5  # two work pixels at 2000 -> 768
         assert abs(x - left) <= tolerance and abs(y - top) <= tolerance
         assert abs(x + width - right) <= tolerance and abs(y + height - bottom) <= tolerance
 
