@@ -34,18 +34,19 @@ CUT_STEP = 0.08  # of the line height: cuts are sought near slanted lines this f
 MAX_CUTS = 5  # cheapest cuts combined in pairs, for a piece wide enough to be three digits
 PATH_WANDER = 0.02  # cost per px of a cut path's distance from its straight line, per row (a stroke pixel costs 1)
 PATH_STEP = 0.05  # per diagonal step of a cut path
+PATH_CELLS = 1_000_000  # paths sought together at most (a few MB each array); a huge scribble takes turns
 PATH_REACH = 0.25  # of the line height: how far a cut path may wander from its straight line
 # Shape priors, in units of log-probability (tuned on model/numbers.py's development seeds).
 TOO_WIDE = 0.59  # per line height of width beyond WIDE_FROM
 WIDE_FROM = 0.88
-TOO_SHORT = 6.0  # per line height of height under SHORT_FROM
-SHORT_FROM = 0.74
-GAP_JOINED = 0.07  # per line height of gap between pieces read as one digit
+TOO_SHORT = 3.1  # per line height of height under SHORT_FROM
+SHORT_FROM = 0.84
+GAP_JOINED = 0.1  # per line height of gap between pieces read as one digit
 JOIN_APART = 0.45  # per pair of pieces read as one digit that stand side by side (1 - overlap)
 OVERLAP_PARTED = 0.73  # per unit of overlap (of the narrower piece) between neighbours read as two digits
 ALONG = 1.58  # per line height of stroke a cut runs along
 PER_DIGIT = -0.08  # per digit read (tuned: slightly negative, a reading of more digits is not held back)
-ODD_ASPECT = 0.71  # per unit of width / height outside the range MNIST's training digits of the class read span
+ODD_ASPECT = 0.61  # per unit of width / height outside the range MNIST's training digits of the class read span
 # 2nd and 98th percentile of width along the slant / height of MNIST's training digits (x_train[:20000]), per class.
 ASPECTS = ((0.55, 1.33), (0.0, 0.59), (0.53, 1.49), (0.44, 1.09), (0.47, 1.11), (0.49, 1.27), (0.40, 1.11),
            (0.45, 1.11), (0.43, 1.04), (0.40, 0.95))
@@ -142,8 +143,10 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
     margin = CUT_MARGIN * line.height
     bases = np.arange(piece.x0 + margin, piece.x1 - margin + 1e-6, CUT_STEP * line.height)
     paths: dict[bytes, tuple[float, np.ndarray, int]] = {}
-    for base, path, along in zip(bases, *_cut_paths(line, piece, bases), strict=True):
-        paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
+    cells = (piece.bottom - piece.top) * (piece.right - piece.left + 1)
+    for chunk in np.array_split(bases, max(1, -(-len(bases) * cells // PATH_CELLS))):  # memory stays bounded
+        for base, path, along in zip(chunk, *_cut_paths(line, piece, chunk), strict=True):
+            paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
     found = sorted(paths.values(), key=lambda p: p[0])
     splits: list[tuple[tuple[float, np.ndarray, int], ...]] = [(p,) for p in found]
     if piece.width > 2 * WIDE * line.height:
