@@ -28,6 +28,7 @@ Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, >= 10) proba
 VIEWS = ((0, 0), (2, -2), (-2, 2))  # (down, right) shifts of each candidate's 28x28 input, read together
 CROP_SIDE = 80  # px: candidate crops at least twice this size are reduced towards it before fitting
 MAX_GROUP = 3  # pieces that may form one digit
+MAX_JOINED = 1.6  # of the line height: pieces spanning more than this together are not one digit
 WIDE = 0.45  # of the line height: wider pieces may be digits that touch, and are also tried cut
 CUT_MARGIN = 0.08  # of the line height: a cut leaves at least this much on each side (a 1 is narrow)
 CUT_STEP = 0.08  # of the line height: cuts are sought near slanted lines this far apart
@@ -119,7 +120,7 @@ def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
     for start in range(len(pieces)):
         for end in range(start + 1, min(len(pieces), start + MAX_GROUP) + 1):
             group = pieces[start:end]
-            if end - start > 1 and max(p.x1 for p in group) - min(p.x0 for p in group) > 1.6 * height:
+            if end - start > 1 and max(p.x1 for p in group) - min(p.x0 for p in group) > MAX_JOINED * height:
                 break
             pairs = list(zip(group, group[1:], strict=False))
             gaps = sum(max(0.0, b.x0 - a.x1) for a, b in pairs) / height
