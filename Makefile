@@ -25,7 +25,7 @@ BUILD_DIR ?= .aws-sam/build/DigitFunction
 FEEDBACK ?= .feedback/
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sam-venv serve-venv serve-uvicorn browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures feedback-report retrain bench bench-quick clean
+.PHONY: help venv sam-venv serve-venv serve-uvicorn browser serve build build-DigitFunction invoke validate lint deploy test loadtest train real-pictures feedback-report retrain numbers-report bench bench-quick clean
 
 # Descriptions may name $(PORT); the column is as wide as the longest task name.
 help: ## List the tasks
@@ -127,6 +127,9 @@ bench-quick: venv ## Smoke run of the benchmark (few samples, tiny baseline) int
 real-pictures: venv ## Real-picture reports: model/REAL_PICTURES.md (seed 0) and the independent INDEPENDENT_PICTURES.md
 	$(PY) -m model.evaluate_real --seed 0 --per-kind 50 --out model
 	$(PY) -m model.independent.report --seed 20261201 --per-condition 40 --out model --data $(DATA)
+
+numbers-report: venv ## Generate the handwritten-number set (seed 0) and report /predict/number per condition (model/NUMBERS.md)
+	$(PY) -m model.numbers_report --seed 0 --per-condition 60 --out model
 
 feedback-report: venv ## What users corrected (FEEDBACK=s3://bucket/prefix or a folder, default .feedback/): build/feedback-report
 	$(PY) -m model.feedback_report --feedback $(FEEDBACK) --out build/feedback-report

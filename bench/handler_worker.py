@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.inputs import Scenario, read_manifest, upload_bytes
+from bench.inputs import Scenario, read_manifest, read_number_scenario, upload_bytes
 from bench.stats import Budget, peak_rss_mib, summarize, time_calls, time_interleaved
 from infra.events import LambdaContext, http_api_event, multipart_body
 
@@ -27,6 +27,7 @@ WARM_BUDGETS = {
     "jpeg_12mp_auto": Budget(samples=80, seconds=8.0),
     "batch16_mnist": Budget(samples=200, seconds=5.0),
 }
+NUMBER_BUDGET = Budget(samples=100, seconds=6.0)  # the number photo, apart: the baseline reads no numbers
 MODEL_BUDGET = Budget(samples=2000, seconds=2.0, warmup=20)
 MODEL_BATCHES = (1, 32)
 MODEL_LOADS = 5
@@ -82,7 +83,10 @@ def measure_scenario(handler: Any, folder: Path, scenario: Scenario, budget: Bud
     else:
         timings = time_calls(call, budget, prepare=prepare)
     answer = json.loads(state["response"]["body"])
-    digits = [int(item["digit"]) for item in (answer if isinstance(answer, list) else [answer])]
+    if isinstance(answer, dict) and "number" in answer:
+        digits = [int(digit) for digit in answer["number"]]
+    else:
+        digits = [int(item["digit"]) for item in (answer if isinstance(answer, list) else [answer])]
     return {
         **summarize(timings), **floor,
         "per_image": summarize(timings, per=len(scenario.files)),
@@ -228,6 +232,9 @@ def main(argv: list[str] | None = None) -> None:
     scenarios = read_manifest(args.inputs)
     warm = {s.name: measure_scenario(lambda_handler, args.inputs, s, WARM_BUDGETS[s.name].scaled(args.scale))
             for s in scenarios}
+    number = read_number_scenario(args.inputs)
+    number_result = measure_scenario(lambda_handler, args.inputs, number, NUMBER_BUDGET.scaled(args.scale)) \
+        if number else None
     peak_rss = peak_rss_mib()  # before the extra models load
     maps = mapped_files()
     calls = max(3, round(PROFILE_CALLS * args.scale))
@@ -242,7 +249,8 @@ def main(argv: list[str] | None = None) -> None:
                 for p in sorted(args.models.glob("mnist_cnn_*.tflite"))}
     shipped = Path(get_settings().MODEL_PATH)
     result = {
-        "warm": warm, "peak_rss_mib": peak_rss, "mapped_files": maps, "profiles": profiles, "web_layer": web,
+        "warm": warm, "number": number_result and {"title": number.title, **number_result}, "peak_rss_mib": peak_rss,
+        "mapped_files": maps, "profiles": profiles, "web_layer": web,
         "model_only": variants, "shipped_model": str(shipped), "model_load_s": measure_model_load(shipped),
     }
     args.out.write_text(json.dumps(result, indent=1))

@@ -23,6 +23,9 @@ JPEG_QUALITY = 88
 NOISE_SIGMA = 6.0  # sensor noise, in 8-bit steps
 BATCH_SIZE = 16
 MANIFEST = "manifest.json"
+NUMBER_DIGITS = 4  # /predict/number's case: a 4-digit number written on the sheet, photographed at 1 MP
+NUMBER_HEIGHT = 0.2  # of the photo's height: each digit of the number
+NUMBER_MANIFEST = "number.json"
 
 
 @dataclass(frozen=True)
@@ -42,14 +45,16 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def phone_photo(digit: np.ndarray, size: tuple[int, int], rng: np.random.Generator) -> bytes:
-    """A 28x28 MNIST digit written in blue ink on off-white paper under uneven light, as a JPEG."""
+def phone_photo(digit: np.ndarray, size: tuple[int, int], rng: np.random.Generator, *,
+                digit_height: float = DIGIT_HEIGHT) -> bytes:
+    """A 28x28 MNIST digit (or a row of them) in blue ink on off-white paper under uneven light, as a JPEG."""
     width, height = size
-    side = round(height * DIGIT_HEIGHT)
-    ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0
+    side = round(height * digit_height)
+    across = round(side * digit.shape[1] / digit.shape[0])
+    ink = np.asarray(Image.fromarray(digit).resize((across, side), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0
     alpha = np.zeros((height, width), dtype=np.float32)
-    top, left = round(height * 0.28), round(width * 0.38)  # off-centre, as people hold phones
-    alpha[top : top + side, left : left + side] = np.clip(ink, 0.0, 1.0)
+    top, left = round(height * 0.28), min(round(width * 0.38), width - across - 8)  # off-centre, as people hold phones
+    alpha[top : top + side, left : left + across] = np.clip(ink, 0.0, 1.0)
     light = np.linspace(1.04, 0.82, width, dtype=np.float32)[np.newaxis, :]  # a lamp on the left
     photo = np.empty((height, width, 3), dtype=np.float32)
     for channel in range(3):
@@ -82,6 +87,23 @@ def write_inputs(folder: Path, x_train: np.ndarray, y_train: np.ndarray) -> list
     ]
     (folder / MANIFEST).write_text(json.dumps([asdict(s) for s in scenarios], indent=2))
     return scenarios
+
+
+def write_number_input(folder: Path, x_train: np.ndarray, y_train: np.ndarray) -> Scenario:
+    """The 1 MP photo of a 4-digit number (MNIST training digits side by side) and its own manifest."""
+    rng = np.random.default_rng(SEED + 1)
+    picks = rng.choice(len(x_train), size=NUMBER_DIGITS, replace=False)
+    row = np.concatenate([x_train[i][:, 3:25] for i in picks], axis=1)  # MNIST's side margins trimmed: a written gap
+    (folder / "number_1mp.jpg").write_bytes(phone_photo(row, PHOTO_SIZES["jpeg_1mp"], rng, digit_height=NUMBER_HEIGHT))
+    scenario = Scenario("number4_1mp", "4-digit number, 1 MP phone JPEG, /predict/number", "/predict/number", "auto",
+                        ["number_1mp.jpg"], [int(y_train[i]) for i in picks], "image/jpeg")
+    (folder / NUMBER_MANIFEST).write_text(json.dumps(asdict(scenario), indent=2))
+    return scenario
+
+
+def read_number_scenario(folder: Path) -> Scenario | None:
+    path = folder / NUMBER_MANIFEST
+    return Scenario(**json.loads(path.read_text())) if path.is_file() else None
 
 
 def read_manifest(folder: Path) -> list[Scenario]:

@@ -103,6 +103,11 @@ def warm_table(report: dict[str, Any]) -> list[str]:
     if batch:
         lines += ["", f"Batch of 16: {ms(batch['ours']['per_image']['p50_ms'])} ms per image (ours), "
                       f"{ms(batch['baseline']['per_image']['p50_ms'])} ms (baseline, given one `predict` for all 16)."]
+    number = report.get("number")
+    if number:
+        lines += ["", f"{number['title']}: p50 / p90 / p99 {ms(number['p50_ms'])} / {ms(number['p90_ms'])} / "
+                      f"{ms(number['p99_ms'])} ms, read right: {'yes' if number['correct'] else 'no'}, n {number['n']} "
+                      "(no baseline: the original app reads one digit)."]
     return [*lines, ""]
 
 

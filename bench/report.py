@@ -125,8 +125,8 @@ def build_report(meta: dict[str, Any], ours: dict[str, Any], theirs: dict[str, A
     floors = photo_floors(warm)
     return {
         "meta": meta, "targets": targets(warm, cold, sizes, floors), "warm": warm, "photo_floors": floors,
-        "web_layer": ours["web_layer"], "model_only": model_section(ours, theirs), "profiles": ours["profiles"],
-        "cold_start": cold, "package": sizes, "memory": memory,
+        "number": ours.get("number"), "web_layer": ours["web_layer"], "model_only": model_section(ours, theirs),
+        "profiles": ours["profiles"], "cold_start": cold, "package": sizes, "memory": memory,
         "cost": cost_section(warm, cold, memory),
     }
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from bench import coldstart, package
 from bench.coldstart import Launch
-from bench.inputs import read_manifest, write_inputs
+from bench.inputs import read_manifest, write_inputs, write_number_input
 from bench.report import build_report, write_outputs
 
 REPO = Path(__file__).resolve().parent.parent
@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     started, load_before = time.perf_counter(), os.getloadavg()
     with np.load(args.data) as mnist:
         scenarios = write_inputs(args.cache / "inputs", mnist["x_train"], mnist["y_train"])
+        write_number_input(args.cache / "inputs", mnist["x_train"], mnist["y_train"])
     inputs = args.cache / "inputs"
     baseline_model = ensure_baseline(args.cache, args.data, plan)
     root, is_build, model_env = code_location(args.build_dir, args.models)

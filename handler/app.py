@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from handler.config import LAMBDA_REQUEST_LIMIT, get_settings
 from handler.errors import DigitApiError
 from handler.observability import RequestLogMiddleware, get_logger, get_metrics, refuse
-from handler.routes import docs, feedback, meta, page, predict
+from handler.routes import docs, feedback, meta, number, page, predict
 from handler.service import load_classifier
 from handler.slashes import TrailingSlash
 
@@ -22,6 +22,7 @@ DESCRIPTION = """Reads the handwritten digit in an uploaded image.
 
 `mode=auto` takes any picture of one digit (photo, screenshot, canvas export, any colours);
 `mode=mnist` takes a 28x28 image exactly as MNIST stores it (white ink on black).
+`POST /predict/number` reads one line of handwritten digits (a number) and answers each digit with its box.
 Every error is JSON: `{"detail": "..."}`.
 """
 
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="Handwritten digit API", version=meta.VERSION, description=DESCRIPTION,
                   docs_url=None, redoc_url=None, redirect_slashes=False)
     app.include_router(predict.router)
+    app.include_router(number.router)
     app.include_router(meta.router)
     app.include_router(feedback.router)
     app.include_router(page.router)

@@ -40,6 +40,8 @@ class Settings(BaseModel):
     MAX_BATCH_BYTES: int = Field(default=4 * 1024 * 1024, gt=0, le=LAMBDA_REQUEST_LIMIT)
     # /feedback keeps what it is sent for a year at the owner's cost: its own, smaller file limit.
     MAX_FEEDBACK_BYTES: int = Field(default=1024 * 1024, gt=0, le=LAMBDA_REQUEST_LIMIT)
+    # /predict/number reads one line of at most this many digits; more is a 422.
+    MAX_NUMBER_DIGITS: int = Field(default=12, gt=0, le=64)
     # Where /feedback stores what it accepts: an S3 bucket when set, else a local folder.
     FEEDBACK_BUCKET: str | None = None
     FEEDBACK_PREFIX: str = "feedback/"

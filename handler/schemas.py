@@ -31,6 +31,27 @@ class Prediction(BaseModel):
     )
 
 
+class DigitInNumber(BaseModel):
+    digit: str = Field(pattern=r"^[0-9]$", description='The digit read, "0".."9".')
+    confidence: Probability = Field(description="Probability of that digit.")
+    uncertain: bool = Field(description="True when the confidence is under the service's threshold.")
+    probabilities: list[Probability] = Field(min_length=10, max_length=10, description="P(0)..P(9).")
+    box: list[int] = Field(
+        min_length=4, max_length=4,
+        description="[x, y, width, height] of the digit in the uploaded picture's pixels (after EXIF rotation).",
+    )
+    model_input: str | None = Field(
+        default=None, description="With explain=true: the 28x28 image the model saw, as a PNG data URL."
+    )
+
+
+class NumberPrediction(BaseModel):
+    number: str = Field(pattern=r"^[0-9]+$", description="The digits read, left to right, as a string.")
+    confidence: Probability = Field(description="The product of the digits' confidences.")
+    uncertain: bool = Field(description="True when any digit is uncertain.")
+    digits: list[DigitInNumber] = Field(min_length=1, description="Each digit, left to right.")
+
+
 class ErrorResponse(BaseModel):
     detail: str = Field(description="What was wrong with the request, in words.")
 

@@ -20,7 +20,6 @@ from handler.errors import ModelUnavailable, UnusableImage, UploadTooLarge
 from handler.preprocess import check_mnist_size, preprocess_auto, preprocess_mnist
 from handler.schemas import Mode, ModelInfo, Prediction
 
-
 @lru_cache(maxsize=4)
 def load_classifier(model_path: Path) -> DigitClassifier:
     """One interpreter per model file and process: loaded at import, reused by every request."""

@@ -114,11 +114,23 @@ def photograph(label: int, rng: np.random.Generator, draw_digit: DrawDigit) -> I
     tile = tile.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.8) * size[1] / 1000))
     coverage = np.asarray(tile, dtype=np.float32) / 255.0
     pixels = place(coverage, size, paper, np.clip(ink, 0, 255), rng, where="centre")
+    size = (pixels.shape[1], pixels.shape[0])  # what is drawn wider than the frame widens the frame
     if rng.random() < DESK_SHARE:
         show_desk(pixels, rng)
     image = Image.fromarray(pixels)
     field = light_field(size, rng, depth=rng.uniform(0.15, 0.45), shadow=rng.random() < 0.5) * texture_field(size, rng)
     return finish(image, rng, field=field, sigma=rng.uniform(1.5, 5.0))
+
+
+def exif_rotated(upright: Image.Image, rng: np.random.Generator) -> bytes:
+    """``upright`` stored sideways or upside down as a JPEG, with the EXIF Orientation tag that turns it back."""
+    orientation = int(rng.choice([3, 6, 8]))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = orientation
+    buffer = io.BytesIO()
+    upright.transpose(STORED_TRANSPOSE[orientation]).save(buffer, format="JPEG", quality=int(rng.integers(70, 93)),
+                                                          exif=exif)
+    return buffer.getvalue()
 
 
 def show_desk(pixels: np.ndarray, rng: np.random.Generator) -> None:

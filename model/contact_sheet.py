@@ -14,14 +14,14 @@ COLUMNS = 6
 CHECKER = 8  # transparent pixels show as a grey checkerboard, as image editors do
 
 
-def picture_thumbnail(data: bytes) -> Image.Image:
-    """The picture upright, 16-bit scaled, transparency on a checkerboard, within THUMB x THUMB."""
+def picture_thumbnail(data: bytes, size: tuple[int, int] = (THUMB, THUMB)) -> Image.Image:
+    """The picture upright, 16-bit scaled, transparency on a checkerboard, within ``size``."""
     image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
     if image.mode in {"I;16", "I;16B", "I;16L", "I", "F"}:
         values = np.asarray(image, dtype=np.float32)
         image = Image.fromarray((values / max(1.0, float(values.max())) * 255).astype(np.uint8))
     image = image.convert("RGBA")
-    image.thumbnail((THUMB, THUMB), Image.Resampling.BOX)
+    image.thumbnail(size, Image.Resampling.BOX)
     ys, xs = np.indices(image.size[::-1])
     checker = np.where(((ys // CHECKER + xs // CHECKER) % 2)[..., None] == 0, 200, 150).astype(np.uint8)
     background = Image.fromarray(np.repeat(checker, 3, axis=2)).convert("RGBA")

@@ -63,12 +63,7 @@ def phone_photo(label: int, rng: np.random.Generator) -> tuple[bytes, str]:
 
 def photo_exif_rotated(label: int, rng: np.random.Generator) -> tuple[bytes, str]:
     """A phone photo stored sideways or upside down with an EXIF Orientation tag saying so."""
-    upright = capture.photograph(label, rng, draw_digit)
-    orientation = int(rng.choice([3, 6, 8]))
-    exif = Image.Exif()
-    exif[capture.EXIF_ORIENTATION] = orientation
-    stored = upright.transpose(capture.STORED_TRANSPOSE[orientation])
-    return encode(stored, "jpeg", quality=int(rng.integers(70, 93)), exif=exif), "jpeg"
+    return capture.exif_rotated(capture.photograph(label, rng, draw_digit), rng), "jpeg"
 
 
 def screenshot(label: int, rng: np.random.Generator) -> tuple[bytes, str]:

@@ -29,14 +29,18 @@ _DISPATCH_FILE = """([how, name, type, data]) => {
 }"""
 
 
-def _to_screen(page: Page, point: tuple[float, float]) -> tuple[float, float]:
+Slot = tuple[float, float]  # the part of the pad's width a digit is drawn in, from 0 to 1
+
+
+def _to_screen(page: Page, point: tuple[float, float], slot: Slot) -> tuple[float, float]:
     box = page.locator("#canvas").bounding_box()
-    return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+    x = slot[0] + point[0] * (slot[1] - slot[0])
+    return box["x"] + x * box["width"], box["y"] + point[1] * box["height"]
 
 
-def _path(page: Page, stroke: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _path(page: Page, stroke: list[tuple[float, float]], slot: Slot = (0.0, 1.0)) -> list[tuple[float, float]]:
     """The stroke's corners with evenly spaced points between them, in screen pixels."""
-    corners = [_to_screen(page, point) for point in stroke]
+    corners = [_to_screen(page, point, slot) for point in stroke]
     points = [corners[0]]
     for (x0, y0), (x1, y1) in zip(corners, corners[1:], strict=False):
         points += [(x0 + (x1 - x0) * i / STEPS_PER_SEGMENT, y0 + (y1 - y0) * i / STEPS_PER_SEGMENT)
@@ -44,14 +48,20 @@ def _path(page: Page, stroke: list[tuple[float, float]]) -> list[tuple[float, fl
     return points
 
 
-def draw_with_mouse(page: Page, digit: str) -> None:
+def draw_with_mouse(page: Page, digit: str, slot: Slot = (0.0, 1.0)) -> None:
     for stroke in STROKES[digit]:
-        first, *rest = _path(page, stroke)
+        first, *rest = _path(page, stroke, slot)
         page.mouse.move(*first)
         page.mouse.down()
         for point in rest:
             page.mouse.move(*point)
         page.mouse.up()
+
+
+def write_number_with_mouse(page: Page, number: str) -> None:
+    """Each digit in its own equal share of the (wide) pad, left to right."""
+    for index, digit in enumerate(number):
+        draw_with_mouse(page, digit, (index / len(number), (index + 1) / len(number)))
 
 
 def draw_with_finger(page: Page, digit: str) -> None:

@@ -120,6 +120,8 @@ def test_page_keyboard_alone_uploads_and_corrects(desktop: Tab, live_server: Liv
     page = desktop.page
     open_page(page, live_server.url)
     page.keyboard.press("Tab")
+    expect(page.get_by_role("radio", name="One digit")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Clear")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Upload an image…")).to_be_focused()

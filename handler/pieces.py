@@ -1,0 +1,199 @@
+"""One line of writing -> its pieces: the ink's connected components, clutter dropped, the slant measured,
+parts smaller than a digit joined to the digit they stand over. Pure numpy; used by ``handler.segment``.
+
+Every horizontal position here is taken along the writing's slant ("sheared"), so slanted digits whose
+boxes overlap in x still stand apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from handler.components import Runs, label_runs, paint
+from handler.errors import UnusableImage
+from handler.morphology import neighbour_count
+
+INK_LEVEL = 0.4  # of a typical stroke: pixels above this are the strokes that components are traced on
+MIN_PIXELS = 4
+BIG_AREA = 0.2  # of the largest component: the ones that set the line's height and place
+SMALL = 0.45  # of the line height: shorter pieces are parts of a digit, not digits
+SMALL_DIGIT = 0.3  # of the line height: a short piece over no digit is a digit written small when this tall
+OFF_LINE = 0.75  # of the line height: ink whose span stays farther than this from the line's centre is dropped
+LINE_LIKE = 5  # a component this many times wider than tall is a line, not a digit (it may be part of one)
+CLUTTER_SIDE = 160  # px: clutter is grouped on a copy this size
+EDGE_SPAN = 0.9  # of the picture's side: ink touching the edge and this long is a desk, a shadow or a frame
+SLANTS = np.linspace(-0.6, 0.6, 13)  # x shift per row (positive: the tops lean right)
+
+
+@dataclass
+class Line:
+    labels: np.ndarray  # (H, W) int32 component per pixel, -1 off the strokes
+    ink: np.ndarray
+    slant: float
+    centre_row: float
+    height: float  # the typical digit's height, px
+
+    def sheared_columns(self, top: int, bottom: int, left: int, right: int) -> np.ndarray:
+        rows, cols = np.mgrid[top:bottom, left:right]
+        return cols + self.slant * (rows - self.centre_row)
+
+
+@dataclass
+class Piece:
+    components: list[int]
+    top: int
+    bottom: int
+    left: int
+    right: int
+    x0: float  # extent along the slant
+    x1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+
+def find_pieces(ink: np.ndarray) -> tuple[Line, list[Piece]]:
+    """The line (its strokes labelled, slant, height) and its pieces, left to right along the slant."""
+    mask = ink > INK_LEVEL
+    mask &= neighbour_count(mask) >= 3  # lone pixels and pairs are noise
+    runs = label_runs(mask)
+    if runs.count == 0:
+        raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
+    stats = _component_stats(runs, runs.count)
+    keep = _on_the_line(stats, mask.shape) & ~_in_edge_bands(runs, mask)
+    height = _line_height(stats, keep)
+    labels = paint(runs, mask.shape)
+    centre_row = float(np.mean(stats["centre_row"][keep]))
+    slant = _slant(runs, stats, keep, height, centre_row)
+    line = Line(labels, ink, slant, centre_row, height)
+    x0, x1 = _sheared_extent(runs, slant, centre_row)
+    pieces = [Piece([int(k)], int(stats["top"][k]), int(stats["bottom"][k]), int(stats["left"][k]),
+                     int(stats["right"][k]), float(x0[k]), float(x1[k])) for k in np.flatnonzero(keep)]
+    pieces = _join_small(pieces, height)
+    if not pieces:
+        raise UnusableImage("no digit found: no stroke of digit size")
+    return line, sorted(pieces, key=lambda p: p.x0 + p.x1)
+
+
+def _component_stats(runs: Runs, count: int) -> dict[str, np.ndarray]:
+    def reduce(ufunc: np.ufunc, values: np.ndarray, initial: int) -> np.ndarray:
+        out = np.full(count, initial, dtype=np.int64)
+        ufunc.at(out, runs.label, values)
+        return out
+
+    top, bottom = reduce(np.minimum, runs.row, 1 << 30), reduce(np.maximum, runs.row + 1, -1)
+    left, right = reduce(np.minimum, runs.start, 1 << 30), reduce(np.maximum, runs.end, -1)
+    area = np.bincount(runs.label, weights=runs.length, minlength=count)
+    row_mass = np.bincount(runs.label, weights=runs.length * runs.row, minlength=count)
+    return {"top": top, "bottom": bottom, "left": left, "right": right, "area": area,
+            "centre_row": row_mass / np.maximum(area, 1)}
+
+
+def _edge_band(top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray,
+               shape: tuple[int, int]) -> np.ndarray:
+    """Boxes along a whole edge of the picture (the desk past the paper, a shadow, a frame): not writing.
+    A number drawn from one side of a canvas to the other touches two edges, but runs along neither."""
+    rows, cols = shape
+    sideways = ((left == 0) | (right == cols)) & (bottom - top >= EDGE_SPAN * rows)
+    lengthways = ((top == 0) | (bottom == rows)) & (right - left >= EDGE_SPAN * cols)
+    return sideways | lengthways
+
+
+def _in_edge_bands(runs: Runs, mask: np.ndarray) -> np.ndarray:
+    """Per component: whether it lies in clutter that, with gaps of a few pixels closed, is an edge band
+    (a desk's texture is many specks and blobs; on a reduced copy they are one band)."""
+    factor = max(1, -(-max(mask.shape) // CLUTTER_SIDE))
+    rows, cols = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
+    padded = np.zeros((rows * factor, cols * factor), dtype=bool)
+    padded[: mask.shape[0], : mask.shape[1]] = mask
+    pooled = padded.reshape(rows, factor, cols, factor).any(axis=(1, 3))
+    groups = label_runs(pooled)
+    stats = _component_stats(groups, groups.count)
+    band = _edge_band(stats["top"], stats["bottom"], stats["left"], stats["right"], pooled.shape)
+    group_of = paint(groups, pooled.shape)[runs.row // factor, runs.start // factor]
+    in_band = np.zeros(runs.count, dtype=bool)
+    in_band[runs.label] = band[group_of]
+    return in_band
+
+
+def _on_the_line(stats: dict[str, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    """Components that may be writing: not specks, not long bands from the edge, not far off the line."""
+    top, bottom, left, right, area = (stats[k] for k in ("top", "bottom", "left", "right", "area"))
+    keep = (area >= MIN_PIXELS) & ~_edge_band(top, bottom, left, right, shape)
+    big = _big(stats, keep)
+    if not big.any():
+        raise UnusableImage("no digit found: no stroke of digit size")
+    centre = (top + bottom) / 2
+    middle = (left + right) / 2
+    weights = area[big]
+    if np.count_nonzero(big) >= 2 and np.ptp(middle[big]) > 0:  # the line may slope: fit its centre
+        slope, offset = np.polyfit(middle[big], centre[big], 1, w=np.sqrt(weights))
+    else:
+        slope, offset = 0.0, float(np.average(centre[big], weights=weights))
+    height = float(np.median((bottom - top)[big]))
+    expected = slope * middle + offset
+    near = (bottom >= expected - OFF_LINE * height) & (top <= expected + OFF_LINE * height)
+    return keep & near
+
+
+def _big(stats: dict[str, np.ndarray], keep: np.ndarray) -> np.ndarray:
+    """The components that set the line's height and place: large, and not lines (a page edge, a rule)."""
+    height, width = stats["bottom"] - stats["top"], stats["right"] - stats["left"]
+    shaped = keep & (width < LINE_LIKE * height) & (height > 2)
+    if not shaped.any():
+        return shaped
+    return shaped & (stats["area"] >= BIG_AREA * stats["area"][shaped].max())
+
+
+def _line_height(stats: dict[str, np.ndarray], keep: np.ndarray) -> float:
+    big = _big(stats, keep)
+    if not big.any():
+        raise UnusableImage("no digit found: no stroke of digit size")
+    return max(4.0, float(np.median((stats["bottom"] - stats["top"])[big])))
+
+
+def _sheared_extent(runs: Runs, slant: float, centre_row: float) -> tuple[np.ndarray, np.ndarray]:
+    shift = slant * (runs.row - centre_row)
+    x0 = np.full(runs.count, np.inf)
+    x1 = np.full(runs.count, -np.inf)
+    np.minimum.at(x0, runs.label, runs.start + shift)
+    np.maximum.at(x1, runs.label, runs.end + shift)
+    return x0, x1
+
+
+def _slant(runs: Runs, stats: dict[str, np.ndarray], keep: np.ndarray, height: float, centre_row: float) -> float:
+    """The shear that makes the tall components narrowest: the writing's slant."""
+    tall = keep & (stats["bottom"] - stats["top"] >= 0.6 * height)
+    chosen = tall[runs.label]
+    if not chosen.any():
+        return 0.0
+    widths = []
+    for slant in SLANTS:
+        x0, x1 = _sheared_extent(runs, slant, centre_row)
+        widths.append(float(np.sum((x1 - x0)[tall])))
+    return float(SLANTS[int(np.argmin(widths))])
+
+
+def _join_small(pieces: list[Piece], height: float) -> list[Piece]:
+    """Pieces shorter than a digit join the digit-sized piece they overlap most (or lie nearest to)."""
+    small = [p for p in pieces if p.bottom - p.top < SMALL * height]
+    kept = [p for p in pieces if p.bottom - p.top >= SMALL * height]
+    for piece in sorted(small, key=lambda p: -(p.bottom - p.top)):
+        targets = kept or [q for q in small if q is not piece]
+        overlap = [min(piece.x1, q.x1) - max(piece.x0, q.x0) for q in targets]
+        best = int(np.argmax(overlap)) if overlap else -1
+        if best >= 0 and overlap[best] > -0.15 * height:
+            _absorb(targets[best], piece)
+        elif piece.bottom - piece.top >= SMALL_DIGIT * height:
+            kept.append(piece)  # a digit written small, apart from the others
+    return kept
+
+
+def _absorb(target: Piece, piece: Piece) -> None:
+    target.components += piece.components
+    target.top, target.bottom = min(target.top, piece.top), max(target.bottom, piece.bottom)
+    target.left, target.right = min(target.left, piece.left), max(target.right, piece.right)
+    target.x0, target.x1 = min(target.x0, piece.x0), max(target.x1, piece.x1)

@@ -1,0 +1,265 @@
+"""One line of handwritten digits -> one 28x28 model input per digit, left to right. Pure numpy + Pillow.
+
+The ink map (``handler.ink.find_ink``) becomes pieces (``handler.pieces``: connected components without
+clutter, along the writing's slant, a 5's flag or a 7's bar joined to its digit). Then candidates are
+made: each piece alone, neighbouring pieces together (a broken loop, a 4 in two strokes), and wide pieces
+cut in two or three along the cheapest paths through thin places (touching digits). All candidates are
+classified in one interpreter call, and the reading with the best score, the classifier's confidence plus
+shape priors (width, height, aspect for the digit read, gaps and overlaps, ink the cuts run along), is
+chosen by dynamic programming.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+from PIL import Image
+
+from handler.errors import UnusableImage
+from handler.morphology import max_filter
+from handler.pieces import MIN_PIXELS, Line, Piece, find_pieces
+from handler.preprocess import center_by_mass, fit_to_box
+
+Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, >= 10) probabilities
+
+VIEWS = ((0, 0), (2, -2), (-2, 2))  # (down, right) shifts of each candidate's 28x28 input, read together
+CROP_SIDE = 80  # px: candidate crops at least twice this size are reduced towards it before fitting
+MAX_GROUP = 3  # pieces that may form one digit
+MAX_JOINED = 1.6  # of the line height: pieces spanning more than this together are not one digit
+WIDE = 0.45  # of the line height: wider pieces may be digits that touch, and are also tried cut
+CUT_MARGIN = 0.08  # of the line height: a cut leaves at least this much on each side (a 1 is narrow)
+CUT_STEP = 0.08  # of the line height: cuts are sought near slanted lines this far apart
+MAX_CUTS = 5  # cheapest cuts combined in pairs, for a piece wide enough to be three digits
+PATH_WANDER = 0.02  # cost per px of a cut path's distance from its straight line, per row (a stroke pixel costs 1)
+PATH_STEP = 0.05  # per diagonal step of a cut path
+PATH_CELLS = 1_000_000  # paths sought together at most (a few MB each array); a huge scribble takes turns
+PATH_REACH = 0.25  # of the line height: how far a cut path may wander from its straight line
+# Shape priors, in units of log-probability (tuned on model/numbers.py's development seeds).
+TOO_WIDE = 0.59  # per line height of width beyond WIDE_FROM
+WIDE_FROM = 0.88
+TOO_SHORT = 3.1  # per line height of height under SHORT_FROM
+SHORT_FROM = 0.84
+GAP_JOINED = 0.1  # per line height of gap between pieces read as one digit
+JOIN_APART = 0.45  # per pair of pieces read as one digit that stand side by side (1 - overlap)
+OVERLAP_PARTED = 0.73  # per unit of overlap (of the narrower piece) between neighbours read as two digits
+ALONG = 1.58  # per line height of stroke a cut runs along
+PER_DIGIT = -0.08  # per digit read (tuned: slightly negative, a reading of more digits is not held back)
+ODD_ASPECT = 0.61  # per unit of width / height outside the range MNIST's training digits of the class read span
+# 2nd and 98th percentile of width along the slant / height of MNIST's training digits (x_train[:20000]), per class.
+ASPECTS = ((0.55, 1.33), (0.0, 0.59), (0.53, 1.49), (0.44, 1.09), (0.47, 1.11), (0.49, 1.27), (0.40, 1.11),
+           (0.45, 1.11), (0.43, 1.04), (0.40, 0.95))
+
+
+@dataclass(frozen=True)
+class Digit:
+    """A digit of the line: its box (left, top, width, height) in the ink map's pixels, what the model read."""
+
+    box: tuple[int, int, int, int]
+    model_input: np.ndarray
+    probabilities: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    box: tuple[int, int, int, int]  # top, bottom, left, right of its stroke pixels
+    width: float  # along the slant, in line heights
+    height: float  # in line heights
+    image: np.ndarray
+
+
+def read_line(ink: np.ndarray, classify: Classify, *, max_digits: int) -> list[Digit]:
+    """The digits of the one line of writing in ``ink`` (float (H, W), 1 = a typical stroke), left to right."""
+    line, pieces = find_pieces(ink)
+    if len(pieces) > 2 * max_digits + 2:  # fragments are joined already: this is not one short number
+        raise UnusableImage(f"too many digits: the picture holds more than {max_digits} (the most a number may have)")
+    options = _options(line, pieces)
+    candidates = [c for option in options for c in option.candidates]
+    probabilities = read_candidates(classify, [c.image for c in candidates])
+    reading = _best_reading(pieces, options, dict(zip(map(id, candidates), probabilities, strict=True)))
+    if len(reading) > max_digits:
+        raise UnusableImage(f"too many digits: the picture holds {len(reading)}, a number may have at most {max_digits}")
+    return [Digit(box=(c.box[2], c.box[0], c.box[3] - c.box[2], c.box[1] - c.box[0]), model_input=c.image,
+                  probabilities=p) for c, p in reading]
+
+
+def read_candidates(classify: Classify, images: list[np.ndarray]) -> np.ndarray:
+    """P(0)..P(9) of each image, averaged over VIEWS: an image that is really one digit reads the same in
+    each, a fragment or two digits in one often does not (a single int8 reading says 1.0 to almost anything)."""
+    views = [np.roll(np.stack(images), shift, axis=(1, 2)) for shift in VIEWS]
+    readings = digit_columns(classify(np.concatenate(views)))
+    return readings.reshape(len(VIEWS), len(images), -1).mean(axis=0)
+
+
+def digit_columns(probabilities: np.ndarray) -> np.ndarray:
+    """P(0)..P(9) of each row, whether the model has 10 outputs or an eleventh "not a digit" one."""
+    return np.asarray(probabilities)[:, :10]
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One step of a reading: pieces [start, end) read as ``candidates`` (one digit, or the parts of a cut)."""
+
+    start: int
+    end: int
+    candidates: list[_Candidate]
+    gaps: float = 0.0  # line heights of space between joined pieces
+    apart: float = 0.0  # joined pieces side by side: sum of (1 - overlap of the narrower)
+    along: float = 0.0  # line heights of stroke the cuts run along
+
+    def cost(self) -> float:
+        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along
+
+
+def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
+    """Every way the reading may use pieces: alone, joined with their next neighbours, cut in two or three."""
+    options: list[_Option] = []
+    height = line.height
+    for start in range(len(pieces)):
+        for end in range(start + 1, min(len(pieces), start + MAX_GROUP) + 1):
+            group = pieces[start:end]
+            if end - start > 1 and max(p.x1 for p in group) - min(p.x0 for p in group) > MAX_JOINED * height:
+                break
+            pairs = list(zip(group, group[1:], strict=False))
+            gaps = sum(max(0.0, b.x0 - a.x1) for a, b in pairs) / height
+            apart = sum(1.0 - float(np.clip(_overlap(a, b), 0.0, 1.0)) for a, b in pairs)
+            candidate = _candidate(line, group)
+            if candidate is not None:
+                options.append(_Option(start, end, [candidate], gaps, apart))
+        piece = pieces[start]
+        if piece.width > WIDE * height:
+            options += _cut_options(line, piece, start)
+    return options
+
+
+def _overlap(a: Piece, b: Piece) -> float:
+    """How much of the narrower piece's extent along the slant the other covers (negative: a gap)."""
+    return (min(a.x1, b.x1) - max(a.x0, b.x0)) / max(1.0, min(a.width, b.width))
+
+
+def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
+    """The piece cut in two (or three, when wide) along the cheapest paths near evenly spaced slanted lines."""
+    margin = CUT_MARGIN * line.height
+    bases = np.arange(piece.x0 + margin, piece.x1 - margin + 1e-6, CUT_STEP * line.height)
+    paths: dict[bytes, tuple[float, np.ndarray, int]] = {}
+    cells = (piece.bottom - piece.top) * (piece.right - piece.left + 1)
+    for chunk in np.array_split(bases, max(1, -(-len(bases) * cells // PATH_CELLS))):  # memory stays bounded
+        for base, path, along in zip(chunk, *_cut_paths(line, piece, chunk), strict=True):
+            paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
+    found = sorted(paths.values(), key=lambda p: p[0])
+    splits: list[tuple[tuple[float, np.ndarray, int], ...]] = [(p,) for p in found]
+    if piece.width > 2 * WIDE * line.height:
+        cheapest = sorted(found, key=lambda p: p[2])[:MAX_CUTS]
+        splits += [pair for pair in combinations(sorted(cheapest, key=lambda p: p[0]), 2)
+                   if pair[1][0] - pair[0][0] >= 0.25 * line.height]
+    options: list[_Option] = []
+    for split in splits:
+        bounds = [np.maximum.accumulate([p[1] for p in split])[i] for i in range(len(split))]  # paths never cross
+        edges: list[np.ndarray | None] = [None, *bounds, None]
+        parts = [_candidate(line, [piece], (a, b)) for a, b in zip(edges, edges[1:], strict=False)]
+        if all(part is not None for part in parts):
+            along = sum(p[2] for p in split) / line.height
+            options.append(_Option(index, index + 1, parts, along=along))  # type: ignore[arg-type]
+    return options
+
+
+def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each sheared x in ``bases``: the cheapest top-to-bottom path near the slanted line there (few
+    stroke pixels, little wandering), as the first column right of it per row of the piece, and the stroke
+    pixels on it. All paths at once: (N, rows) columns and (N,) counts."""
+    core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
+    rows, width = core.shape
+    ink = np.zeros((rows, width + 1), dtype=np.float64)
+    ink[:, :width] = core
+    shift = line.slant * (np.arange(piece.top, piece.bottom) - line.centre_row) + piece.left
+    lines = np.clip(bases[:, np.newaxis] - shift[np.newaxis, :], 0, width)  # (N, rows)
+    offsets = np.abs(np.arange(width + 1)[np.newaxis, np.newaxis, :] - lines[..., np.newaxis])
+    cost = ink[np.newaxis] + PATH_WANDER * offsets
+    cost[offsets > PATH_REACH * line.height] = np.inf
+    total = cost[:, 0].copy()
+    moves = np.zeros(cost.shape, dtype=np.int8)
+    wall = np.full((len(bases), 1), np.inf)
+    for row in range(1, rows):
+        choices = np.stack([np.concatenate([wall, total[:, :-1]], axis=1) + PATH_STEP,  # came from x - 1
+                            total,
+                            np.concatenate([total[:, 1:], wall], axis=1) + PATH_STEP])  # came from x + 1
+        moves[:, row] = np.argmin(choices, axis=0)
+        total = cost[:, row] + np.take_along_axis(choices, moves[:, row][np.newaxis], axis=0)[0]
+    paths = np.empty((len(bases), rows), dtype=np.int64)
+    paths[:, -1] = np.argmin(total, axis=1)
+    every = np.arange(len(bases))
+    for row in range(rows - 1, 0, -1):
+        paths[:, row - 1] = paths[:, row] + moves[every, row, paths[:, row]] - 1
+    along = ink[np.arange(rows)[np.newaxis, :], paths].sum(axis=1)
+    return paths + piece.left, along
+
+
+def _candidate(line: Line, group: list[Piece], bounds: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+               ) -> _Candidate | None:
+    """The 28x28 input of the pieces' ink, between the per-row column ``bounds`` of a cut; None when empty."""
+    top, bottom = min(p.top for p in group), max(p.bottom for p in group)
+    left, right = min(p.left for p in group), max(p.right for p in group)
+    labels = line.labels[top:bottom, left:right]
+    core = np.isin(labels, [c for p in group for c in p.components])
+    columns = np.arange(left, right)[np.newaxis, :]
+    if bounds[0] is not None:
+        core &= columns >= bounds[0][:, np.newaxis]
+    if bounds[1] is not None:
+        core &= columns < bounds[1][:, np.newaxis]
+    rows, cols = np.flatnonzero(core.any(axis=1)), np.flatnonzero(core.any(axis=0))
+    if rows.size == 0 or np.count_nonzero(core) < MIN_PIXELS:
+        return None
+    # Soft stroke edges (under INK_LEVEL) belong to the digit beside them, but never another digit's strokes.
+    kept = max_filter(core, 3) & ~((labels >= 0) & ~core)
+    r0, r1 = max(0, rows[0] - 1), min(core.shape[0], rows[-1] + 2)
+    c0, c1 = max(0, cols[0] - 1), min(core.shape[1], cols[-1] + 2)
+    crop = _shrunk(line.ink[top + r0 : top + r1, left + c0 : left + c1] * kept[r0:r1, c0:c1])
+    box = (top + int(rows[0]), top + int(rows[-1]) + 1, left + int(cols[0]), left + int(cols[-1]) + 1)
+    width = float(np.ptp(line.sheared_columns(top, bottom, left, right)[core])) + 1
+    return _Candidate(box, width / line.height, (box[1] - box[0]) / line.height, center_by_mass(fit_to_box(crop)))
+
+
+def _shrunk(crop: np.ndarray) -> np.ndarray:
+    """A large crop averaged down by a whole factor first: ``fit_to_box`` works at 80 px, and costs grow with size."""
+    factor = max(crop.shape) // CROP_SIDE
+    if factor < 2:
+        return crop
+    return np.asarray(Image.fromarray(crop.astype(np.float32), mode="F").reduce(factor), dtype=np.float32)
+
+
+def _shape_cost(candidate: _Candidate, digit: int) -> float:
+    """What a candidate's shape costs as one ``digit``: too wide, too short, or not shaped like that digit."""
+    low, high = ASPECTS[digit]
+    aspect = candidate.width / max(candidate.height, 1e-6)
+    return (TOO_WIDE * max(0.0, candidate.width - WIDE_FROM) + TOO_SHORT * max(0.0, SHORT_FROM - candidate.height)
+            + ODD_ASPECT * (max(0.0, low - aspect) + max(0.0, aspect - high)) + PER_DIGIT)
+
+
+def _best_reading(pieces: list[Piece], options: list[_Option],
+                  probabilities: dict[int, np.ndarray]) -> list[tuple[_Candidate, np.ndarray]]:
+    """The highest-scoring sequence of options covering every piece once, left to right (dynamic programming)."""
+    count = len(pieces)
+    best = [-np.inf] * (count + 1)
+    best[0] = 0.0
+    chosen: list[_Option | None] = [None] * (count + 1)
+    parted = [0.0] + [OVERLAP_PARTED * max(0.0, _overlap(a, b)) for a, b in zip(pieces, pieces[1:], strict=False)]
+    for option in sorted(options, key=lambda o: o.start):
+        if not np.isfinite(best[option.start]):
+            continue
+        score = best[option.start] - option.cost() - parted[option.start]
+        for candidate in option.candidates:
+            read = probabilities[id(candidate)]
+            digit = int(np.argmax(read))
+            score += float(np.log(max(float(read[digit]), 1e-6))) - _shape_cost(candidate, digit)
+        if score > best[option.end]:
+            best[option.end], chosen[option.end] = score, option
+    reading: list[tuple[_Candidate, np.ndarray]] = []
+    end = count
+    while end > 0:
+        option = chosen[end]
+        assert option is not None  # every piece alone is an option, so each end is reached
+        reading[:0] = [(c, probabilities[id(c)]) for c in option.candidates]
+        end = option.start
+    return reading

@@ -1,0 +1,101 @@
+"""Reading one line of digits from an ink map: synthetic strokes, the shipped classifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from handler.errors import UnusableImage
+from handler.pieces import find_pieces
+from handler.segment import digit_columns, read_line
+from handler.service import load_classifier
+from tests.conftest import SHIPPED_MODEL
+
+PEN = 9
+Shape = list[tuple[float, float]]
+
+
+@pytest.fixture(scope="module")
+def classify():
+    return load_classifier(SHIPPED_MODEL).predict
+
+
+def ink(strokes: list[Shape], size: tuple[int, int] = (420, 160), ellipses: list[tuple] = ()) -> np.ndarray:
+    """float (H, W) ink map, 1 on the strokes: polylines and ellipse outlines drawn with a round pen."""
+    image = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(image)
+    for stroke in strokes:
+        draw.line(stroke, fill=255, width=PEN, joint="curve")
+    for box in ellipses:
+        draw.ellipse(box, outline=255, width=PEN)
+    return np.asarray(image, dtype=np.float32) / 255.0
+
+
+ONE = [(0, 0), (0, 100)]
+SEVEN = [(0, 0), (55, 0), (20, 100)]
+
+
+def at(stroke: Shape, dx: float, dy: float = 30) -> Shape:
+    return [(x + dx, y + dy) for x, y in stroke]
+
+
+def test_read_line_two_separated_digits_give_two_boxes_left_to_right(classify):
+    digits = read_line(ink([at(ONE, 80), at(SEVEN, 200)]), classify, max_digits=12)
+    assert [str(d.probabilities.argmax()) for d in digits] == ["1", "7"]
+    (x1, _, w1, _), (x2, _, w2, _) = (d.box for d in digits)
+    assert x1 + w1 <= x2  # apart, and in writing order
+    assert x1 <= 80 - PEN // 2 + 1 and x2 + w2 >= 255  # each box holds its digit's strokes
+
+
+def test_read_line_wide_gap_is_still_one_number(classify):
+    digits = read_line(ink([at(SEVEN, 40), at(ONE, 360)], size=(520, 160)), classify, max_digits=12)
+    assert [str(d.probabilities.argmax()) for d in digits] == ["7", "1"]
+
+
+def test_read_line_splits_a_touching_pair(classify):
+    # The 7's bar starts on the 1's stroke: one connected piece of ink, two digits.
+    pair = ink([at(ONE, 100), at(SEVEN, 104)])
+    assert len(find_pieces(pair)[1]) == 1
+    assert "".join(str(d.probabilities.argmax()) for d in read_line(pair, classify, max_digits=12)) == "17"
+
+
+def test_read_line_keeps_a_five_with_a_separate_flag_as_one_digit(classify):
+    body = [(100, 40), (96, 85), (112, 78), (135, 80), (150, 95), (152, 115), (140, 130), (118, 136), (98, 128)]
+    flag = [(106, 34), (150, 34)]  # lifted pen: the flag does not touch the body
+    digits = read_line(ink([body, flag], size=(260, 180)), classify, max_digits=12)
+    assert [str(d.probabilities.argmax()) for d in digits] == ["5"]
+
+
+def test_read_line_ignores_a_band_along_the_edge(classify):
+    page = ink([at(ONE, 80), at(SEVEN, 200)])
+    page[:, :25] = np.random.default_rng(0).random((page.shape[0], 25)) > 0.5  # the desk past the paper
+    assert [str(d.probabilities.argmax()) for d in read_line(page, classify, max_digits=12)] == ["1", "7"]
+
+
+def test_read_line_more_digits_than_allowed_is_unusable(classify):
+    ones = [at(ONE, 30 + 40 * i) for i in range(14)]
+    with pytest.raises(UnusableImage, match="too many digits"):
+        read_line(ink(ones, size=(620, 160)), classify, max_digits=12)
+
+
+def test_read_line_blank_is_unusable(classify):
+    with pytest.raises(UnusableImage, match="no digit"):
+        read_line(np.zeros((100, 300), dtype=np.float32), classify, max_digits=12)
+
+
+def test_read_line_classifies_every_candidate_in_one_call(classify):
+    calls = []
+
+    def counting(images: np.ndarray) -> np.ndarray:
+        calls.append(len(images))
+        return classify(images)
+
+    read_line(ink([at(ONE, 80), at(SEVEN, 200)]), counting, max_digits=12)
+    assert len(calls) == 1
+
+
+def test_digit_columns_reads_the_ten_digits_of_an_eleven_class_model():
+    eleven = np.array([[0.1] * 9 + [0.05, 0.05]])
+    assert digit_columns(eleven).shape == (1, 10)
+    assert digit_columns(eleven)[0, 9] == pytest.approx(0.05)
