@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from handler.decode import DecodedImage
 from handler.number import box_scale, to_digit, to_number
 from handler.segment import Digit
-from handler.service import UNCERTAIN_BELOW
+from handler.service import Calibration
 from tests.utils import encode_image, invoke
 
 SIZE = (2000, 800)  # larger than the work side: boxes must be scaled back
@@ -130,7 +130,7 @@ def test_number_undecodable_bytes_is_400(client):
 
 
 def test_number_missing_file_is_400(client):
-    response = client.post("/predict/number", data={"other": "x"})
+    response = client.post("/predict/number", data={"other": "x"}, files={"image": ("d.png", b"\x89PNG", "image/png")})
     assert response.status_code == 400 and "file" in response.json()["detail"]
 
 
@@ -149,9 +149,9 @@ def test_number_through_lambda_handler(payload: str):
 
 def test_digit_under_the_threshold_is_uncertain():
     probabilities = np.array([0.5, 0.3, 0.2] + [0.0] * 7, dtype=np.float32)
-    assert 0.5 < UNCERTAIN_BELOW
-    digit = to_digit(Digit((0, 0, 5, 5), np.zeros((28, 28)), probabilities), (1.0, 1.0), explain=False)
-    sure = to_digit(Digit((9, 0, 5, 5), np.zeros((28, 28)), np.eye(10)[3]), (1.0, 1.0), explain=False)
+    calibration = Calibration(uncertain_below=0.9)
+    digit = to_digit(Digit((0, 0, 5, 5), np.zeros((28, 28)), probabilities), (1.0, 1.0), calibration, explain=False)
+    sure = to_digit(Digit((9, 0, 5, 5), np.zeros((28, 28)), np.eye(10)[3]), (1.0, 1.0), calibration, explain=False)
     number = to_number([sure, digit])
     assert digit.uncertain and not sure.uncertain
     assert number.uncertain and number.number == "30" and number.confidence == pytest.approx(0.5)
