@@ -37,9 +37,10 @@ LIGHT_PAPER = 100
 EDGE_SHARPNESS = 0.25
 EDGE_MIN_CONTRAST = 24  # of 255: edges weaker than this are paper noise, not a stroke's border
 EDGE_REACH = 0.1  # of the shorter side: a bold stroke's half-width, the farthest ink lies from its edge
-# Ruled and squared paper: straight lines across at least half the picture, at most LINE_THICKNESS px thick
+# Ruled and squared paper: straight lines across at least half the picture, at most LINE_THICKNESS of its
+# shorter side thick (and never less than MIN_LINE_THICKNESS px)
 # (a thin-pen 1 is shorter, or slanted).
-LINE_LENGTH, LINE_THICKNESS = 0.5, 4
+LINE_LENGTH, LINE_THICKNESS, MIN_LINE_THICKNESS = 0.5, 0.02, 4
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -92,7 +93,9 @@ def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
     paper = np.round(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
     correction = _light_correction(rgb, paper)
     if correction is None:
-        return _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
+        distance = _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
+        # Evenly lit notebook paper too; a clean screenshot or canvas is left alone (a drawn 1 may be straight).
+        return without_lines(distance) if min(rgb.shape[:2]) >= LIGHT_MIN_SIDE and _is_photo(_grey(rgb)) else distance
     return without_lines(sharp_only(_chebyshev(_relit(rgb, *correction), paper)))
 
 
@@ -116,13 +119,14 @@ def sharp_only(distance: np.ndarray) -> np.ndarray:
 def without_lines(distance: np.ndarray) -> np.ndarray:
     """``distance`` without long thin straight lines across the picture (ruled or squared paper)."""
     mask = distance >= EDGE_MIN_CONTRAST
+    thickest = max(MIN_LINE_THICKNESS, round(LINE_THICKNESS * min(distance.shape)))
     lines = np.zeros_like(mask)
     for axis in (0, 1):  # horizontal lines are long along axis 1 and thin along axis 0, and the reverse
         along, across = 1 - axis, axis
         length = max(3, round(LINE_LENGTH * distance.shape[along]))
         thick = _dilate_1d(mask, 5, across)  # a slightly tilted line steps by a pixel now and then
         long_runs = _dilate_1d(_erode_1d(thick, length, along), length, along) & mask
-        thin = ~_dilate_1d(_erode_1d(mask, LINE_THICKNESS + 1, across), LINE_THICKNESS + 1, across)
+        thin = ~_dilate_1d(_erode_1d(mask, thickest + 1, across), thickest + 1, across)
         lines |= _dilate_1d(long_runs & thin, 3, across)  # with the line's faint, anti-aliased fringe
     return np.where(lines, 0, distance).astype(np.uint8)
 
@@ -240,9 +244,13 @@ def _uneven(grey: Image.Image) -> bool:
     pixels = np.asarray(small)
     if np.subtract(*np.percentile(border_pixels(pixels), [90, 10])) >= UNEVEN_LIGHT:
         return True
+    return _is_photo(grey) and bool(np.subtract(*np.percentile(pixels, [90, 10])) >= UNEVEN_LIGHT)
+
+
+def _is_photo(grey: Image.Image) -> bool:
+    """A camera's picture, by the noise between neighbouring border pixels (a rendered picture has none)."""
     border = border_pixels(np.asarray(grey)).astype(np.int16)  # full detail: sensor noise survives here
-    noisy = np.median(np.abs(np.diff(border))) >= PHOTO_NOISE
-    return bool(noisy and np.subtract(*np.percentile(pixels, [90, 10])) >= UNEVEN_LIGHT)
+    return bool(np.median(np.abs(np.diff(border))) >= PHOTO_NOISE)
 
 
 def normalize_ink(distance: np.ndarray) -> np.ndarray:
