@@ -25,8 +25,13 @@ NEEDS_AWS = "needs an AWS account and credentials (a deployed stack)"
 NOT_RUN = {
     "make serve": "the server these lines run against: the `api` fixture starts it",
     "make test": "runs this test among all the others",
-    "make train": "trains the model for about 30 minutes (tests/model/test_pipeline.py runs a tiny training)",
-    "make train EPOCHS=5": "trains the model (tests/model/test_pipeline.py runs a tiny training)",
+    "make train": "trains the model for about 45 minutes (tests/model/test_pipeline.py runs a tiny training)",
+    "make train EPOCHS=5 SEEDS=1234": "trains the model (tests/model/test_pipeline.py runs a tiny training)",
+    "make numbers-report": "regenerates model/NUMBERS.md (tests/model/test_numbers.py reads a small set)",
+    ".venv/bin/python -m model.numbers --out /tmp/numbers": "writes the number pictures (tests/model/test_numbers.py)",
+    "make feedback-report FEEDBACK=.feedback/": "tests/model/test_feedback_report.py runs it on generated records",
+    "make retrain FEEDBACK=.feedback/": "fine-tunes for minutes: tests/model/test_retrain.py runs a short one",
+    "make serve-uvicorn": "another server like `make serve`: tests/browser start the app with uvicorn the same way",
     "make real-pictures": "regenerates model/REAL_PICTURES.md (tests/model/test_real_pictures.py)",
     ".venv/bin/python -m model.real_pictures --out /tmp/real-pictures":
         "writes 700 pictures (tests/model/test_real_pictures.py generates them)",
@@ -49,6 +54,25 @@ NOT_RUN = {
     'aws s3 cp "s3://$BUCKET/feedback/2026/12/01/<id>.json" -': NEEDS_AWS,
     'aws s3 sync "s3://$BUCKET/feedback/" ./feedback': NEEDS_AWS,
 }
+NOT_RUN.update(dict.fromkeys([  # operating a deployed stack: logs, metrics, alarms, releases
+    "APP=$(aws cloudformation describe-stack-resource --stack-name mnist-digit-api --logical-resource-id "
+    "ServerlessDeploymentApplication --query StackResourceDetail.PhysicalResourceId --output text)",
+    'aws deploy list-deployments --application-name "$APP" --max-items 3',
+    "aws deploy stop-deployment --deployment-id d-XXXXXXXXX --auto-rollback-enabled",
+    ".venv-sam/bin/sam logs --stack-name mnist-digit-api --name DigitFunction --tail",
+    "aws logs tail /aws/lambda/mnist-digit-api-digit-api --follow --format short",
+    "aws logs start-query --log-group-name /aws/lambda/mnist-digit-api-digit-api --start-time $(date -d '-1 hour' +%s) "
+    "--end-time $(date +%s) --query-string 'filter message = \"request\" | stats count(*) as requests, "
+    "pct(latency_ms, 99) as p99_ms by route, status'",
+    "aws logs get-query-results --query-id <queryId from above>",
+    "aws logs tail /aws/lambda/CodeDeployHook_mnist-digit-api-pretraffic --since 1h",
+    "aws cloudwatch list-metrics --namespace MnistDigitApi",
+    "aws cloudwatch get-metric-statistics --namespace MnistDigitApi --metric-name Requests --dimensions "
+    "Name=service,Value=mnist-digit-api-digit-api --statistics Sum --period 300 --start-time $(date -u -d '-1 hour' "
+    "+%FT%TZ) --end-time $(date -u +%FT%TZ)",
+    "aws cloudwatch describe-alarms --alarm-name-prefix mnist-digit-api-digit-api- --query "
+    "'MetricAlarms[].[AlarmName,StateValue,StateReason]' --output table",
+], NEEDS_AWS))
 _BLOCK = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _COMMENT = re.compile(r"\s+#\s.*$|^#.*$")  # a comment after a command, or a line that is one
 _STATUS = re.compile(r"#\s*(\d{3})\b")
@@ -104,7 +128,9 @@ def test_curl_example_answers_json(api: str, document: str, command: str, commen
     expected = _STATUS.search(comment)
     assert int(status) == (int(expected.group(1)) if expected else 200), body
     answer = json.loads(body)
-    if int(status) == 200 and "/predict" in command:
+    if int(status) == 200 and "/predict/number" in command:  # examples/number-4096.png: the number it shows
+        assert answer["number"] == re.search(r"number-(\d+)\.", command).group(1)
+    elif int(status) == 200 and "/predict" in command:
         predictions = answer if isinstance(answer, list) else [answer]
         assert [p["digit"] for p in predictions] == labels(command)
 
