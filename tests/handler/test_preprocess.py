@@ -198,3 +198,24 @@ def test_center_by_mass_keeps_a_lopsided_digit_inside_the_field():
 def test_center_by_mass_too_large_raises():
     with pytest.raises(ValueError, match="does not fit"):
         center_by_mass(np.ones((30, 10), dtype=np.float32))
+
+
+def two_digits(gap: int) -> np.ndarray:
+    """Two bars of digit size side by side on white, ``gap`` px apart (uint8 RGB)."""
+    picture = np.full((120, 240, 3), 255, dtype=np.uint8)
+    picture[20:100, 60:75] = 0
+    picture[20:100, 75 + gap : 90 + gap] = 0
+    picture[20:30, 75 + gap : 110 + gap] = 0
+    return picture
+
+
+def test_preprocess_auto_refuses_a_second_digit_beside_the_first():
+    with pytest.raises(UnusableImage, match="several digits.*/predict/number"):
+        preprocess_auto(two_digits(gap=60))
+
+
+def test_preprocess_auto_keeps_a_digit_with_a_speck_beside_it():
+    picture = two_digits(gap=60)
+    picture[20:100, 135:200] = 255  # the second digit gone
+    picture[50:53, 160:163] = 0  # a speck of dust where it was
+    assert preprocess_auto(picture).shape == (28, 28)
