@@ -70,10 +70,10 @@ $(RIE): requirements-sam.txt | $(SERVE_VENV)/.installed
 
 serve-venv: $(SERVE_VENV)/.installed $(RIE) ## Create .venv-serve: the function's requirements, awslambdaric, AWS's RIE
 
-serve: serve-venv ## API Gateway (ours) + Lambda (AWS's RIE) on 127.0.0.1:3000, from the checkout (CODE_DIR=.aws-sam/build/DigitFunction: the build)
+serve: serve-venv ## API Gateway (ours) + Lambda (AWS's RIE) on http://127.0.0.1:$(PORT), from the checkout (CODE_DIR=.aws-sam/build/DigitFunction: the build)
 	$(SERVE_VENV)/bin/python -m infra.emulator --host 127.0.0.1 --port $(PORT) $(if $(CODE_DIR),--code-dir $(CODE_DIR))
 
-serve-uvicorn: $(SERVE_VENV)/.installed ## The app alone under uvicorn on 127.0.0.1:3000: no Lambda emulation (where RIE cannot run)
+serve-uvicorn: $(SERVE_VENV)/.installed ## The app alone under uvicorn on http://127.0.0.1:$(PORT): no Lambda emulation (where RIE cannot run)
 	$(SERVE_VENV)/bin/python -m uvicorn handler.app:app --host 127.0.0.1 --port $(PORT)
 
 build: sam-venv ## sam build (ARCH=x86_64|arm64): the lean package in .aws-sam/build, report in build/

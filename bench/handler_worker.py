@@ -114,7 +114,7 @@ def web_layer(folder: Path, scenario: Scenario) -> dict[str, Any]:
 
     from handler.config import get_settings
     from handler.observability import get_logger, get_metrics, record_request
-    from handler.service import load_classifier, model_input_for, read_digits, uncertain_below
+    from handler.service import calibration_for, load_classifier, model_input_for, read_digits
     from handler.uploads import parse_upload
 
     event = scenario_event(folder, scenario)
@@ -126,7 +126,7 @@ def web_layer(folder: Path, scenario: Scenario) -> dict[str, Any]:
     data, part_type, _ = parse_upload(body, content_type)
     [prediction] = read_digits(load_classifier(settings.MODEL_PATH),
                                [model_input_for(data, part_type, scenario.mode, settings)], scenario.mode,  # type: ignore[arg-type]
-                               uncertain_below=uncertain_below(settings))
+                               calibration=calibration_for(settings))
     fields = {"digit": prediction.digit, "confidence": round(prediction.confidence, 4), "uncertain": prediction.uncertain}
     parts = {
         "base64": lambda: base64.b64decode(event["body"]),

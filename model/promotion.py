@@ -173,7 +173,8 @@ def promote(candidate: Path, variant: str, *, artifacts: Path, model_dir: Path, 
     metrics_path = model_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     images, labels = mnist
-    metrics["variants"] = {name: evaluate_model(variant_path(artifacts, name), images, labels, latency_runs)
+    calibration = metrics.get("calibration", {})  # kept: the fine-tune starts from the calibrated model
+    metrics["variants"] = {name: evaluate_model(variant_path(artifacts, name), images, labels, latency_runs, calibration)
                            for name in VARIANTS}
     metrics["shipped"] = {
         "variant": variant, "file": SHIPPED_NAME, "test_accuracy": metrics["variants"][variant]["test_accuracy"],

@@ -25,7 +25,9 @@ class NoManagedPolicies:
 
 def translated() -> dict[str, Any]:
     template = copy.deepcopy(load_template(TEMPLATE))
-    template["Resources"]["DigitFunction"]["Properties"]["CodeUri"] = "s3://bucket/code.zip"
+    for resource in template["Resources"].values():  # every function's code, as `sam package` would upload it
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
     return transform(template, {}, NoManagedPolicies())
 
 
