@@ -40,10 +40,16 @@ class StdoutHandler(logging.StreamHandler):
         pass
 
 
-@cache  # one per service: a second Logger of the same name would keep its own, unattached handler
 def get_logger(service: str, level: str = "INFO") -> Logger:
-    """The service's Powertools logger: JSON lines on stdout."""
-    return Logger(service=service, level=level, logger_handler=StdoutHandler())
+    """The service's Powertools logger: JSON lines on stdout, at ``level``."""
+    logger = _logger_for(service)
+    logger.setLevel(level)
+    return logger
+
+
+@cache  # one per service, whatever the level: a second Logger of the same name gets no handler of its own
+def _logger_for(service: str) -> Logger:
+    return Logger(service=service, logger_handler=StdoutHandler())
 
 
 def get_metrics(namespace: str, service: str) -> Metrics:
