@@ -25,7 +25,7 @@ NEEDS_AWS = "needs an AWS account and credentials (a deployed stack)"
 NOT_RUN = {
     "make serve": "the server these lines run against: the `api` fixture starts it",
     "make test": "runs this test among all the others",
-    "make train": "trains the model for about 45 minutes (tests/model/test_pipeline.py runs a tiny training)",
+    "make train": "trains the model for about an hour (tests/model/test_pipeline.py runs a tiny training)",
     "make train EPOCHS=5 SEEDS=1234": "trains the model (tests/model/test_pipeline.py runs a tiny training)",
     "make numbers-report": "regenerates model/NUMBERS.md (tests/model/test_numbers.py reads a small set)",
     ".venv/bin/python -m model.numbers --out /tmp/numbers": "writes the number pictures (tests/model/test_numbers.py)",
