@@ -91,11 +91,12 @@ def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
     Where the light was uneven (a photo), what is left after flattening is kept only near sharp edges, and
     the lines of ruled or squared paper are removed: ink, not light or the page's print."""
     paper = np.round(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
-    correction = _light_correction(rgb, paper)
+    grey = _grey(rgb) if min(rgb.shape[:2]) >= LIGHT_MIN_SIDE else None  # one grey copy for both decisions
+    correction = _light_correction(rgb, paper, grey)
     if correction is None:
         distance = _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
         # Evenly lit notebook paper too; a clean screenshot or canvas is left alone (a drawn 1 may be straight).
-        return without_lines(distance) if min(rgb.shape[:2]) >= LIGHT_MIN_SIDE and _is_photo(_grey(rgb)) else distance
+        return without_lines(distance) if grey is not None and _is_photo(grey) else distance
     return without_lines(sharp_only(_chebyshev(_relit(rgb, *correction), paper)))
 
 
@@ -156,16 +157,18 @@ def flatten_light(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
     return rgb if correction is None else np.stack(list(_relit(rgb, *correction)), axis=-1)
 
 
-def _light_correction(rgb: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ufunc] | None:
+def _light_correction(rgb: np.ndarray, paper: np.ndarray,
+                      grey: Image.Image | None = None) -> tuple[np.ndarray, np.ufunc] | None:
     """(per-pixel correction, how to apply it) that evens out the light; None when the light is even.
 
     The paper's brightness around each pixel comes from a half-size grey copy: a closing (dark ink) or
     an opening (light ink) wider than any stroke, which follows a shadow's edge sharply, as a blur
     would not. Dark ink: divided by it (shade scales ink and paper alike); light ink: subtracted.
+    ``grey``: the picture's grey copy, when the caller has it.
     """
     if min(rgb.shape[:2]) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a shadow
         return None
-    grey = _grey(rgb)
+    grey = grey if grey is not None else _grey(rgb)
     half = grey.reduce(2)
     if not _uneven(half):
         return None
