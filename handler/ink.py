@@ -32,6 +32,7 @@ INK_PERCENTILE = 99.5  # strokes cover more than 0.5% of a picture: their contra
 # Polarity under uneven light: paper this bright (of 255) carries dark ink (a page, even in shade); a lamp's
 # hotspot or a pale paper's edge is a bright deviation that must not win over a small dark digit.
 LIGHT_PAPER = 100
+DARK_PAGE = 60  # of 255: an evenly lit border this dark is a dark page or screen (white on black)
 # Ink has sharp edges; shading (a shadow band's edge, a vignette, paper blotches) changes over many pixels.
 # A pixel is ink only within reach of an edge that rises by at least this share of its contrast per pixel.
 EDGE_SHARPNESS = 0.25
@@ -39,8 +40,18 @@ EDGE_MIN_CONTRAST = 24  # of 255: edges weaker than this are paper noise, not a 
 EDGE_REACH = 0.1  # of the shorter side: a bold stroke's half-width, the farthest ink lies from its edge
 # Ruled and squared paper: straight lines across at least half the picture, at most LINE_THICKNESS of its
 # shorter side thick (and never less than MIN_LINE_THICKNESS px)
-# (a thin-pen 1 is shorter, or slanted).
+# (a thin-pen 1 is shorter, or slanted). Lines up to FAINT_LINE_THICKNESS thick (a blurred photo's) go too where
+# they are fainter than FAINT_LINE of the strokes: a pen's bar drawn along a printed line is darker than it.
 LINE_LENGTH, LINE_THICKNESS, MIN_LINE_THICKNESS = 0.5, 0.02, 4
+FAINT_LINE_THICKNESS, FAINT_LINE, STROKE_LEVEL = 0.035, 0.8, 90  # STROKE_LEVEL: percentile of the ink, the strokes
+# Tilted lines (a phone held askew, perspective up to ~12% at the corners): the slope is sought on every
+# LINE_SEARCH_STEP-th pixel among LINE_SLOPES (rows per column, level in the middle); a slope is taken only when it
+# fills rows LEVEL_MARGIN times more unevenly than level.
+LINE_SEARCH_STEP, LINE_SLOPES, LEVEL_MARGIN = 4, np.linspace(-0.14, 0.14, 15), 1.15
+LINE_SLOPES_TRIED = 2
+# A page on a desk: where the picture's centre differs from its border by this much (of 255, in some channel),
+# the border pixels this close to the centre's colour are the paper, if they are at least MIN_PAPER_BORDER of it.
+PAPER_MATCH, MIN_PAPER_BORDER = 40, 0.1
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -82,26 +93,51 @@ def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
         opaque = border_pixels(rgb)[border_pixels(alpha) >= 128]
         weight = alpha[..., np.newaxis].astype(np.float32) / 255.0  # holes in an opaque picture are paper
         rgb = as_uint8((rgb * weight + np.median(opaque, axis=0) * (1 - weight)) / 255.0)
-    return normalize_ink(ink_from_colour(rgb))
+    on_paper = paper_on_border(rgb)
+    return normalize_ink(ink_from_colour(rgb, on_paper), on_paper)
 
 
-def ink_from_colour(rgb: np.ndarray) -> np.ndarray:
+def paper_on_border(rgb: np.ndarray) -> np.ndarray:
+    """Which of ``border_pixels(rgb)`` show the paper: all of them, unless the picture's centre (where people
+    put the digit) has another colour than most of its border and part of the border has the centre's colour:
+    a page on a desk, the desk along most of the edges."""
+    border = border_pixels(rgb).astype(np.int16)
+    everywhere = np.ones(len(border), dtype=bool)
+    height, width = rgb.shape[:2]
+    if min(height, width) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a desk
+        return everywhere
+    centre = rgb[height // 4 : height - height // 4 : 4, width // 4 : width - width // 4 : 4]  # a sample is enough
+    colour = np.median(centre.reshape(-1, rgb.shape[2]), axis=0)
+    if np.abs(np.median(border, axis=0) - colour).max() < PAPER_MATCH:
+        return everywhere
+    matches = np.abs(border - colour).max(axis=1) < PAPER_MATCH
+    return matches if matches.mean() >= MIN_PAPER_BORDER else everywhere
+
+
+def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.ndarray:
     """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel.
 
+    ``on_paper``: which border pixels show the paper (``paper_on_border``; all when None).
     Where the light was uneven (a photo), what is left after flattening is kept only near sharp edges, and
     the lines of ruled or squared paper are removed: ink, not light or the page's print."""
-    paper = np.round(np.median(border_pixels(rgb), axis=0)).astype(np.uint8)
+    border = border_pixels(rgb)
+    paper = np.round(np.median(border if on_paper is None else border[on_paper], axis=0)).astype(np.uint8)
     grey = _grey(rgb) if min(rgb.shape[:2]) >= LIGHT_MIN_SIDE else None  # one grey copy for both decisions
     correction = _light_correction(rgb, paper, grey)
     if correction is None:
         distance = _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
         # Evenly lit notebook paper too; a clean screenshot or canvas is left alone (a drawn 1 may be straight).
         return without_lines(distance) if grey is not None and _is_photo(grey) else distance
-    return without_lines(sharp_only(_chebyshev(_relit(rgb, *correction), paper)))
+    distance = _chebyshev(_relit(rgb, *correction), paper)
+    # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
+    paper_level = None if on_paper is None or on_paper.all() else int(np.median(border_pixels(distance)[on_paper]))
+    return without_lines(sharp_only(distance, paper_level))
 
 
-def sharp_only(distance: np.ndarray) -> np.ndarray:
-    """``distance`` where a sharp edge is within a bold stroke's half-width; 0 elsewhere (soft shading)."""
+def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarray:
+    """``distance`` where a sharp edge is within a bold stroke's half-width; 0 elsewhere (soft shading).
+
+    ``paper_level``: the distance typical of the paper (default: the median pixel's)."""
     # On a 3x3 average: a stroke's border still rises within two pixels, a camera's noise on the shading no longer.
     values = np.asarray(Image.fromarray(distance).filter(ImageFilter.BoxBlur(1)), dtype=np.int16)
     rise = np.zeros_like(values)
@@ -112,24 +148,85 @@ def sharp_only(distance: np.ndarray) -> np.ndarray:
     reach = 2 * max(1, round(EDGE_REACH * min(distance.shape))) + 1
     # Noise and shading left on the paper (most pixels) set a floor, measured before the gate leaves zeros all
     # around: without it the faint halo near strokes would outnumber the strokes when they are normalised.
-    counts = np.cumsum(Image.fromarray(distance).histogram())
-    floor = max(2 * int(np.searchsorted(counts, counts[-1] / 2)) + MIN_FLOOR, EDGE_MIN_CONTRAST)
+    if paper_level is None:
+        counts = np.cumsum(Image.fromarray(distance).histogram())
+        paper_level = int(np.searchsorted(counts, counts[-1] / 2))
+    floor = max(2 * paper_level + MIN_FLOOR, EDGE_MIN_CONTRAST)
     return np.where(max_filter(edges, reach) & (distance > floor), distance, 0).astype(np.uint8)
 
 
 def without_lines(distance: np.ndarray) -> np.ndarray:
-    """``distance`` without long thin straight lines across the picture (ruled or squared paper)."""
+    """``distance`` without long thin straight lines across the picture (ruled or squared paper), level or
+    tilted as a phone held askew sees them."""
     mask = distance >= EDGE_MIN_CONTRAST
+    if not mask.any():
+        return distance
     thickest = max(MIN_LINE_THICKNESS, round(LINE_THICKNESS * min(distance.shape)))
-    lines = np.zeros_like(mask)
-    for axis in (0, 1):  # horizontal lines are long along axis 1 and thin along axis 0, and the reverse
-        along, across = 1 - axis, axis
-        length = max(3, round(LINE_LENGTH * distance.shape[along]))
-        thick = _dilate_1d(mask, 5, across)  # a slightly tilted line steps by a pixel now and then
-        long_runs = _dilate_1d(_erode_1d(thick, length, along), length, along) & mask
-        thin = ~_dilate_1d(_erode_1d(mask, thickest + 1, across), thickest + 1, across)
-        lines |= _dilate_1d(long_runs & thin, 3, across)  # with the line's faint, anti-aliased fringe
+    thickest_faint = max(thickest, round(FAINT_LINE_THICKNESS * min(distance.shape)))
+    counts = np.cumsum(np.bincount(distance[mask], minlength=256))
+    strokes = int(np.searchsorted(counts, counts[-1] * STROKE_LEVEL / 100))  # percentile from the histogram: no sort
+    faint = distance < FAINT_LINE * strokes
+    # Vertical lines are the horizontal lines of the transposed picture.
+    lines = _level_lines(mask, faint, thickest, thickest_faint)
+    lines |= _level_lines(mask.T, faint.T, thickest, thickest_faint).T
     return np.where(lines, 0, distance).astype(np.uint8)
+
+
+def _level_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_faint: int) -> np.ndarray:
+    """The pixels of near-horizontal lines, sought along the lines' own slope (found on a sample of the ink)."""
+    slope = _line_slope(mask)
+    if slope == 0.0:  # level lines, or none: the common case costs one pass
+        return _horizontal_lines(mask, faint, thickest, thickest_faint)
+    lines = np.zeros_like(mask)
+    columns = np.broadcast_to(np.arange(mask.shape[1]), mask.shape)
+    for _ in range(LINE_SLOPES_TRIED):  # under perspective the lines at the top and bottom slope differently
+        rows = _sheared_rows(mask.shape, slope)
+        inside = (rows >= 0) & (rows < mask.shape[0])
+        rows = np.clip(rows, 0, mask.shape[0] - 1)
+        found = _horizontal_lines(mask[rows, columns] & inside, faint[rows, columns], thickest, thickest_faint)
+        lines[rows[found & inside], columns[found & inside]] = True  # back where each pixel came from
+        previous, slope = slope, _line_slope(mask & ~lines)
+        if slope == previous:
+            break
+        if slope == 0.0:
+            return lines | _horizontal_lines(mask, faint, thickest, thickest_faint)
+    return lines
+
+
+def _horizontal_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_faint: int) -> np.ndarray:
+    length = max(3, round(LINE_LENGTH * mask.shape[1]))
+    # A line not quite straight steps by a pixel now and then; a faint one has gaps where the gate left it.
+    thick = _dilate_1d(_dilate_1d(mask, 5, 0), 5, 1)
+    long_runs = _dilate_1d(_erode_1d(thick, length, 1), length, 1) & mask
+    if not long_runs.any():
+        return long_runs
+    thin = ~_dilate_1d(_erode_1d(mask, thickest + 1, 0), thickest + 1, 0)
+    thin_faint = ~_dilate_1d(_erode_1d(mask, thickest_faint + 1, 0), thickest_faint + 1, 0) & faint
+    return _dilate_1d(long_runs & (thin | thin_faint), 3, 0)  # with the line's faint, anti-aliased fringe
+
+
+def _line_slope(mask: np.ndarray) -> float:
+    """The slope (rows per column) along which the rows of ``mask`` are most unevenly filled: that of its
+    lines, if it has any; 0.0 when level lines (or none) explain it as well."""
+    rows, columns = np.nonzero(mask[::LINE_SEARCH_STEP, ::LINE_SEARCH_STEP])
+    if rows.size == 0:
+        return 0.0
+    width = -(-mask.shape[1] // LINE_SEARCH_STEP)
+    scores, longest = [], []
+    for slope in LINE_SLOPES:  # how unevenly the sheared rows are filled: the sum of their squared counts
+        sheared = rows - np.round(slope * (np.arange(width) - width / 2)).astype(np.intp)[columns]
+        counts = np.bincount(sheared - sheared.min())
+        scores.append(float(np.dot(counts, counts)))
+        longest.append(int(counts.max()))
+    best = int(np.argmax(scores))
+    is_line = longest[best] >= LINE_LENGTH * width  # a row of ink across half the picture at that slope
+    return float(LINE_SLOPES[best]) if is_line and scores[best] > LEVEL_MARGIN * scores[len(LINE_SLOPES) // 2] else 0.0
+
+
+def _sheared_rows(shape: tuple[int, int], slope: float) -> np.ndarray:
+    """Row indices that follow lines of ``slope`` through the picture's middle column."""
+    offsets = np.round(slope * (np.arange(shape[1]) - shape[1] / 2)).astype(np.intp)
+    return np.arange(shape[0])[:, np.newaxis] + offsets[np.newaxis, :]
 
 
 def _dilate_1d(mask: np.ndarray, size: int, axis: int) -> np.ndarray:
@@ -172,9 +269,11 @@ def _light_correction(rgb: np.ndarray, paper: np.ndarray,
     half = grey.reduce(2)
     if not _uneven(half):
         return None
-    background, dark_ink = _paper_brightness(half)
-    level = _double(background, grey.size)
     brightness = float(_brightness(paper))
+    # A dark, evenly dark border is a dark page or screen: its ink is light, however much of the frame it fills.
+    dark_page = brightness < DARK_PAGE and _border_spread(np.asarray(half)) < UNEVEN_LIGHT
+    background, dark_ink = _paper_brightness(half, light_ink=dark_page)
+    level = _double(background, grey.size)
     if dark_ink:
         return brightness / np.maximum(level, 1.0), np.multiply
     return brightness - level, np.add
@@ -194,8 +293,9 @@ def _relit(rgb: np.ndarray, correction: np.ndarray, apply: np.ufunc) -> Iterator
         yield np.clip(buffer, 0, 255, out=buffer).astype(np.uint8)
 
 
-def _paper_brightness(half: Image.Image) -> tuple[np.ndarray, bool]:
-    """The paper's brightness under the strokes (uint8, like ``half``), and whether the ink is darker.
+def _paper_brightness(half: Image.Image, *, light_ink: bool = False) -> tuple[np.ndarray, bool]:
+    """The paper's brightness under the strokes (uint8, like ``half``), and whether the ink is darker
+    (``light_ink``: known to be lighter).
 
     Polarity: strokes are the pixels farthest from a wide blur of the picture, on their side of it
     (paper inside a loop or in a shadow is much nearer). Paper brightness alone cannot tell: a shaded
@@ -205,7 +305,7 @@ def _paper_brightness(half: Image.Image) -> tuple[np.ndarray, bool]:
     blurred = half.filter(ImageFilter.BoxBlur(window // 2))
     deviation = np.asarray(half, dtype=np.int16) - np.asarray(blurred, dtype=np.int16)
     darkest, brightest = _int_percentiles(deviation, (100 - INK_PERCENTILE, INK_PERCENTILE))
-    dark_ink = bool(np.median(np.asarray(blurred)) >= LIGHT_PAPER or -darkest >= brightest)
+    dark_ink = not light_ink and bool(np.median(np.asarray(blurred)) >= LIGHT_PAPER or -darkest >= brightest)
     # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
     margin = window // 2 + 1
     values = np.pad(np.asarray(half, dtype=np.int16), margin, mode="reflect", reflect_type="odd")
@@ -245,9 +345,14 @@ def _uneven(grey: Image.Image) -> bool:
     scale = min(1.0, LIGHT_SIDE / max(grey.size))
     small = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.BOX)
     pixels = np.asarray(small)
-    if np.subtract(*np.percentile(border_pixels(pixels), [90, 10])) >= UNEVEN_LIGHT:
+    if _border_spread(pixels) >= UNEVEN_LIGHT:
         return True
     return _is_photo(grey) and bool(np.subtract(*np.percentile(pixels, [90, 10])) >= UNEVEN_LIGHT)
+
+
+def _border_spread(pixels: np.ndarray) -> float:
+    """How far the border's brightness spreads: its 10th to 90th percentile."""
+    return float(np.subtract(*np.percentile(border_pixels(pixels), [90, 10])))
 
 
 def _is_photo(grey: Image.Image) -> bool:
@@ -256,9 +361,12 @@ def _is_photo(grey: Image.Image) -> bool:
     return bool(np.median(np.abs(np.diff(border))) >= PHOTO_NOISE)
 
 
-def normalize_ink(distance: np.ndarray) -> np.ndarray:
-    """uint8 distance from paper -> float32 ink: paper noise to 0, the typical stroke to 1, soft edges between."""
+def normalize_ink(distance: np.ndarray, on_paper: np.ndarray | None = None) -> np.ndarray:
+    """uint8 distance from paper -> float32 ink: paper noise to 0, the typical stroke to 1, soft edges between.
+
+    The paper's noise is measured on the border (``on_paper``: the border pixels that show the paper)."""
     edge = border_pixels(distance).astype(np.float32)
+    edge = edge if on_paper is None else edge[on_paper]
     paper = float(np.median(edge))
     noise = 1.4826 * float(np.median(np.abs(edge - paper)))  # robust standard deviation of the paper
     floor = paper + max(NOISE_SIGMAS * noise, MIN_FLOOR)

@@ -9,6 +9,8 @@ brings strokes to MNIST's width, fits and centres.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PIL import Image
 
@@ -31,6 +33,11 @@ MIN_INSIDE = 0.04  # of the shorter side: ink inside smaller than this is a spec
 # Ink beside the digit at least this tall (of the digit's rows), heavy (of its ink) and wide (of its width)
 # is a second digit.
 SECOND_DIGIT_HEIGHT, SECOND_DIGIT_MASS, SECOND_DIGIT_WIDTH = 0.5, 0.25, 0.2
+# Of such candidates the model judges which are digits: one read this surely (and not as "not a digit").
+DIGIT_LIKE = 0.5
+SEVERAL_DIGITS = "no single digit: the picture holds several digits side by side; /predict/number reads a number"
+Box = tuple[int, int, int, int]  # (top, bottom, left, right) in the ink map
+Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, 10 or 11) probabilities
 
 
 def check_mnist_size(width: int, height: int) -> None:
@@ -45,43 +52,79 @@ def preprocess_mnist(rgb: np.ndarray) -> np.ndarray:
     return to_grey(rgb)
 
 
-def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classify: Classify | None = None) -> np.ndarray:
     """Any picture of one digit -> (28, 28) float32 in [0, 1], white ink on black, centred by mass.
 
     ``rgb``: (H, W, 3) or (H, W), uint8 or floats in [0, 1]; ``alpha`` likewise, when the file has one.
+    Ink beside the digit that could be a second digit (a finger's tip, a page's edge, or really a digit) is
+    judged by ``classify`` when given (``pick_digit``); without it, it is a 422.
     """
     ink = find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha))
-    top, bottom, left, right = ink_bounding_box(ink)
-    return center_by_mass(fit_to_box(ink[top:bottom, left:right]))
+    inputs = [center_by_mass(fit_to_box(ink[top:bottom, left:right])) for top, bottom, left, right in digit_boxes(ink)]
+    if len(inputs) == 1:
+        return inputs[0]
+    if classify is None:
+        raise UnusableImage(SEVERAL_DIGITS)
+    return pick_digit(inputs, classify(np.stack(inputs)))
 
 
-def ink_bounding_box(ink: np.ndarray, *, level: float = 0.5) -> tuple[int, int, int, int]:
-    """(top, bottom, left, right) of the digit: isolated specks and ink far from the digit are ignored."""
+def pick_digit(inputs: list[np.ndarray], probabilities: np.ndarray) -> np.ndarray:
+    """The one input the model reads as a digit, of candidates side by side; a 422 when several read as digits
+    (a number: /predict/number) and the surest one when none does (the model's answer then says it is unsure)."""
+    digits = probabilities[:, :10]
+    digit_like = digits.max(axis=1) >= DIGIT_LIKE
+    if probabilities.shape[1] > 10:
+        digit_like &= probabilities[:, 10] < DIGIT_LIKE
+    if np.count_nonzero(digit_like) > 1:
+        raise UnusableImage(SEVERAL_DIGITS)
+    return inputs[int(np.argmax(digits.max(axis=1)))]
+
+
+def ink_bounding_box(ink: np.ndarray, *, level: float = 0.5) -> Box:
+    """(top, bottom, left, right) of the digit: isolated specks and ink far from the digit are ignored;
+    a 422 when ink beside it looks like a second digit."""
+    boxes = digit_boxes(ink, level=level)
+    if len(boxes) > 1:
+        raise UnusableImage(SEVERAL_DIGITS)
+    return boxes[0]
+
+
+def digit_boxes(ink: np.ndarray, *, level: float = 0.5) -> list[Box]:
+    """The box of the digit, then those of ink beside it on the same line that looks like another digit."""
     mask = ink > level
     if np.count_nonzero(mask) < MIN_INK_PIXELS:
         raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
     kept = mask & (neighbour_count(mask) >= 3)  # a lone pixel or pair is noise; a 1 px line keeps its body
     mask = clear_border(kept if np.count_nonzero(kept) >= MIN_INK_PIXELS else mask)
-    top, bottom = _main_span(mask.sum(axis=1))
+    # Rows first, by mass times height: the digit is the tallest thing on the page, while a row of a drawing
+    # app's colour dots, a strip of desk or a line's remnant can outweigh a thin 1.
+    top, bottom = _main_span(mask.sum(axis=1), by_height=True)
     left, right = _main_span(mask[top:bottom].sum(axis=0))
-    check_single_digit(mask[top:bottom], left, right)
-    top, bottom = _main_span(mask[:, left:right].sum(axis=1))  # again: clutter beside the digit is gone now
-    return top, bottom, left, right
+    columns = [(left, right), *second_digits(mask[top:bottom], left, right)]
+    # Rows again, within each one's columns: clutter beside it is gone now.
+    return [(*_main_span(mask[:, start:end].sum(axis=1)), start, end) for start, end in columns]
 
 
 def check_single_digit(band: np.ndarray, left: int, right: int) -> None:
-    """422 when ink beside the digit's columns looks like another digit on the same line, not clutter: as tall
-    as half the digit and at least ``SECOND_DIGIT_MASS`` of its ink (a number goes to /predict/number)."""
+    """422 when ink beside the digit's columns looks like another digit on the same line (``second_digits``)."""
+    if second_digits(band, left, right):
+        raise UnusableImage(SEVERAL_DIGITS)
+
+
+def second_digits(band: np.ndarray, left: int, right: int) -> list[tuple[int, int]]:
+    """[start, end) columns of ink beside the digit's that looks like another digit on the same line, not
+    clutter: as tall as half the digit and at least ``SECOND_DIGIT_MASS`` of its ink."""
     band = min_filter(band, 2)  # strokes keep their core; 1 px remnants of ruled lines and noise go
     profile = band.sum(axis=0)
     main_mass = float(profile[left:right].sum())
+    found = []
     for start, end in _groups(profile, left, right):
         rows = np.flatnonzero(band[:, start:end].any(axis=1))
         tall = rows.size and rows[-1] - rows[0] + 1 >= SECOND_DIGIT_HEIGHT * band.shape[0]
         wide = end - start >= SECOND_DIGIT_WIDTH * (right - left)  # not a fragment of a ruled line
         if tall and wide and profile[start:end].sum() >= SECOND_DIGIT_MASS * main_mass:
-            raise UnusableImage("no single digit: the picture holds several digits side by side; "
-                                "/predict/number reads a number")
+            found.append((start, end))
+    return found
 
 
 def _groups(profile: np.ndarray, left: int, right: int) -> list[tuple[int, int]]:
@@ -136,14 +179,15 @@ def _max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
     return pooled
 
 
-def _main_span(profile: np.ndarray) -> tuple[int, int]:
-    """[start, end) of the heaviest run of non-empty rows, grown over nearby runs (parts of the digit)."""
+def _main_span(profile: np.ndarray, *, by_height: bool = False) -> tuple[int, int]:
+    """[start, end) of the heaviest run of non-empty rows (``by_height``: mass times length), grown over
+    nearby runs (parts of the digit)."""
     filled = np.flatnonzero(profile)
     breaks = np.flatnonzero(np.diff(filled) > 1)
     starts = np.concatenate([[filled[0]], filled[breaks + 1]])
     ends = np.concatenate([filled[breaks], [filled[-1]]]) + 1
     masses = np.add.reduceat(profile, starts)  # each run's mass: the rows between runs are empty
-    first = last = int(np.argmax(masses))
+    first = last = int(np.argmax(masses * (ends - starts) if by_height else masses))
     while True:  # merge a neighbouring run while the gap to it is small next to the digit's size
         gap = MERGE_GAP * (ends[last] - starts[first]) + 2
         if first > 0 and starts[first] - ends[first - 1] <= gap:

@@ -45,7 +45,8 @@ def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings:
         check_mnist_size(*header.size)
         return preprocess_mnist(decode(data, work_side=None).rgb)
     image = decode(data)
-    return preprocess_auto(image.rgb, image.alpha)
+    # The model judges ink beside the digit that could be another digit (rarely needed: one more small call).
+    return preprocess_auto(image.rgb, image.alpha, classify=lambda inputs: load_classifier(settings.MODEL_PATH).predict(inputs))
 
 
 class Calibration(NamedTuple):
