@@ -43,9 +43,9 @@ EDGE_REACH = 0.1  # of the shorter side: a bold stroke's half-width, the farthes
 # (a thin-pen 1 is shorter, or slanted). Lines up to FAINT_LINE_THICKNESS thick (a blurred photo's) go too where
 # they are fainter than FAINT_LINE of the strokes: a pen's bar drawn along a printed line is darker than it.
 LINE_LENGTH, LINE_THICKNESS, MIN_LINE_THICKNESS = 0.5, 0.02, 4
-FAINT_LINE_THICKNESS, FAINT_LINE, STROKE_LEVEL = 0.035, 0.8, 90  # STROKE_LEVEL: percentile of the ink, the strokes
+FAINT_LINE_THICKNESS, FAINT_LINE, STROKE_LEVEL = 0.035, 0.8, 99  # STROKE_LEVEL: percentile of the ink (lines can be most of it)
 # Tilted lines (a phone held askew, perspective up to ~12% at the corners): the slope is sought on every
-# LINE_SEARCH_STEP-th pixel among LINE_SLOPES (rows per column, level in the middle); a slope is taken only when it
+# LINE_SEARCH_STEP-th column among LINE_SLOPES (rows per column, level in the middle); a slope is taken only when it
 # fills rows LEVEL_MARGIN times more unevenly than level.
 LINE_SEARCH_STEP, LINE_SLOPES, LEVEL_MARGIN = 4, np.linspace(-0.14, 0.14, 15), 1.15
 LINE_SLOPES_TRIED = 2
@@ -195,8 +195,7 @@ def _level_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_fa
 
 def _horizontal_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_faint: int) -> np.ndarray:
     length = max(3, round(LINE_LENGTH * mask.shape[1]))
-    # A line not quite straight steps by a pixel now and then; a faint one has gaps where the gate left it.
-    thick = _dilate_1d(_dilate_1d(mask, 5, 0), 5, 1)
+    thick = _dilate_1d(mask, 5, 0)  # a line not quite straight steps by a pixel now and then
     long_runs = _dilate_1d(_erode_1d(thick, length, 1), length, 1) & mask
     if not long_runs.any():
         return long_runs
@@ -208,7 +207,9 @@ def _horizontal_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thicke
 def _line_slope(mask: np.ndarray) -> float:
     """The slope (rows per column) along which the rows of ``mask`` are most unevenly filled: that of its
     lines, if it has any; 0.0 when level lines (or none) explain it as well."""
-    rows, columns = np.nonzero(mask[::LINE_SEARCH_STEP, ::LINE_SEARCH_STEP])
+    # Every LINE_SEARCH_STEP-th column, rows OR-ed in blocks as tall: a thin line stays in every sampled column.
+    small = np.logical_or.reduceat(mask[:, ::LINE_SEARCH_STEP], np.arange(0, mask.shape[0], LINE_SEARCH_STEP), axis=0)
+    rows, columns = np.nonzero(small)
     if rows.size == 0:
         return 0.0
     width = -(-mask.shape[1] // LINE_SEARCH_STEP)

@@ -123,7 +123,7 @@ def second_digits(band: np.ndarray, left: int, right: int) -> list[tuple[int, in
         tall = rows.size and rows[-1] - rows[0] + 1 >= SECOND_DIGIT_HEIGHT * band.shape[0]
         wide = end - start >= SECOND_DIGIT_WIDTH * (right - left)  # not a fragment of a ruled line
         if tall and wide and profile[start:end].sum() >= SECOND_DIGIT_MASS * main_mass:
-            found.append((start, end))
+            found.append((start, min(end + 1, band.shape[1])))  # the 2 px minimum took the last column
     return found
 
 

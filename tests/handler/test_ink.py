@@ -167,3 +167,48 @@ def test_find_ink_removes_the_lines_of_ruled_paper_under_uneven_light():
     lines_far_from_digit = np.zeros((360, 480), dtype=bool)
     lines_far_from_digit[318:326, 300:] = True  # the line at y = 320, right of the 7
     assert ink[lines_far_from_digit].max() < 0.25  # far under the 0.5 at which preprocess counts a pixel as ink
+
+
+def test_find_ink_takes_the_page_not_the_desk_filling_most_of_the_border():
+    rng = np.random.default_rng(1)
+    desk = np.zeros((360, 480, 3), dtype=np.float32) + (120, 80, 45)  # wood, with grain
+    desk += rng.normal(0.0, 6.0, (360, 1, 1)) + rng.normal(0.0, 3.0, desk.shape)
+    picture = np.clip(desk, 0, 255).astype(np.uint8)
+    page = photo_of_seven()
+    picture[90:270] = page[90:270]  # a page across the middle: the desk above and below it, most of the border
+    ink = find_ink(picture)
+    digit = stroke_mask(size=(480, 360), width=8)
+    assert ink[digit].mean() > 0.8
+    assert ink[100:260][~digit[100:260]].mean() < 0.05  # the page around the 7 is paper
+
+
+def ruled(picture: Image.Image, slope: float, colour=(150, 170, 210), width=2) -> Image.Image:
+    draw = ImageDraw.Draw(picture)
+    for y in range(-60, 420, 30):
+        draw.line([(0, y), (480, y + slope * 480)], fill=colour, width=width)
+    return picture
+
+
+def test_find_ink_removes_ruled_lines_seen_askew():
+    ink = find_ink(np.asarray(ruled(Image.fromarray(photo_of_seven()), slope=0.1)))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.7
+    # Right of the 7, where the lines that cross the whole picture run (shorter pieces cut by the corners stay:
+    # they touch the picture's edge, where preprocess drops what touches it)
+    assert ink[120:300, 400:].max() < 0.25
+
+
+def test_find_ink_removes_thick_faint_lines_but_keeps_a_pen_bar_drawn_along_one():
+    picture = ruled(Image.fromarray(photo_of_seven()), slope=0.0, width=10)  # a blurred photo's lines: 10 px
+    ImageDraw.Draw(picture).line([(144, 108), (336, 108)], fill=INK, width=8)  # the 7's bar, over a line
+    ink = find_ink(np.asarray(picture))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.7
+    assert ink[300:340, 400:].max() < 0.25
+
+
+def test_find_ink_reads_a_big_light_digit_on_a_dark_photographed_page():
+    rng = np.random.default_rng(2)
+    picture = Image.fromarray(np.clip(rng.normal(12, 3, (360, 480, 3)), 0, 255).astype(np.uint8))
+    ImageDraw.Draw(picture).ellipse([90, 20, 390, 340], outline=(240, 235, 220), width=70)  # a bold 0 filling the frame
+    ink = find_ink(np.asarray(picture))
+    assert ink[180, 100:140].mean() > 0.8  # the ring is ink
+    assert ink[180, 240] < 0.1 and ink[5:15, 5:15].max() < 0.1  # its hole and the page are not

@@ -10,7 +10,7 @@ from handler.errors import UnusableImage
 from handler.morphology import stroke_width
 from handler.preprocess import (
     BOX_SIZE, MNIST_SIZE, center_by_mass, clear_border, fit_to_box, ink_bounding_box, preprocess_auto,
-    preprocess_mnist,
+    preprocess_mnist, pick_digit,
 )
 
 
@@ -219,3 +219,55 @@ def test_preprocess_auto_keeps_a_digit_with_a_speck_beside_it():
     picture[20:100, 135:200] = 255  # the second digit gone
     picture[50:53, 160:163] = 0  # a speck of dust where it was
     assert preprocess_auto(picture).shape == (28, 28)
+
+
+def reads(*, seven: list[float], one: list[float]):
+    """A stand-in classifier for ``two_digits``: the candidate with a bar on top (the wider) reads ``seven``,
+    the plain bar ``one`` (11 columns: ten digits, then "not a digit")."""
+    def classify(inputs: np.ndarray) -> np.ndarray:
+        assert len(inputs) == 2  # both candidates in one call
+        widths = (inputs > 0.5).any(axis=1).sum(axis=1)
+        return np.array([seven if width == widths.max() else one for width in widths], dtype=np.float32)
+    return classify
+
+
+def digit(value: int, p: float, *, none: float = 0.0) -> list[float]:
+    row = [(1.0 - p - none) / 9] * 10
+    row[value] = p
+    return row + [none]
+
+
+def test_preprocess_auto_lets_the_model_keep_the_digit_beside_something_that_is_not_one():
+    picture = two_digits(gap=60)
+    left_only = two_digits(gap=60)
+    left_only[:, 120:] = 255
+    expected = preprocess_auto(left_only)
+    chosen = preprocess_auto(picture, classify=reads(one=digit(1, 0.97), seven=digit(7, 0.1, none=0.85)))
+    assert np.allclose(chosen, expected)
+
+
+def test_preprocess_auto_takes_the_candidate_the_model_reads_as_a_digit():
+    right_only = two_digits(gap=60)
+    right_only[:, :100] = 255
+    chosen = preprocess_auto(two_digits(gap=60), classify=reads(one=digit(1, 0.3, none=0.6), seven=digit(7, 0.95)))
+    assert np.allclose(chosen, preprocess_auto(right_only))
+
+
+def test_preprocess_auto_refuses_when_the_model_reads_two_digits_side_by_side():
+    with pytest.raises(UnusableImage, match="several digits.*/predict/number"):
+        preprocess_auto(two_digits(gap=60), classify=reads(one=digit(1, 0.97), seven=digit(7, 0.9)))
+
+
+def test_pick_digit_works_with_a_ten_class_model():
+    inputs = [np.zeros((28, 28), np.float32), np.ones((28, 28), np.float32)]
+    assert pick_digit(inputs, np.array([digit(1, 0.3)[:10], digit(7, 0.95)[:10]])) is inputs[1]
+
+
+def test_preprocess_auto_prefers_a_tall_thin_digit_to_a_heavier_row_of_dots_below_it():
+    picture = np.full((400, 240, 3), 250, dtype=np.uint8)
+    picture[100:260, 115:121] = 20  # a thin 1
+    for x in range(20, 220, 34):  # a drawing app's colour dots, heavier together than the 1
+        picture[340:362, x : x + 22] = 40
+    model_input = preprocess_auto(picture)
+    rows, cols = np.nonzero(model_input > 0.5)
+    assert np.ptp(rows) > 3 * np.ptp(cols)  # the 1: tall and narrow, not a row of dots
