@@ -99,16 +99,11 @@ def digit_boxes(ink: np.ndarray, *, level: float = 0.5) -> list[Box]:
     # Rows first, by mass times height: the digit is the tallest thing on the page, while a row of a drawing
     # app's colour dots, a strip of desk or a line's remnant can outweigh a thin 1.
     top, bottom = _main_span(mask.sum(axis=1), by_height=True)
-    left, right = _main_span(mask[top:bottom].sum(axis=0))
+    # Columns: parts of one digit lie within a fraction of its height (a 9's loop beside its stem, a 7's bar).
+    left, right = _main_span(mask[top:bottom].sum(axis=0), size=bottom - top)
     columns = [(left, right), *second_digits(mask[top:bottom], left, right)]
     # Rows again, within each one's columns: clutter beside it is gone now.
     return [(*_main_span(mask[:, start:end].sum(axis=1)), start, end) for start, end in columns]
-
-
-def check_single_digit(band: np.ndarray, left: int, right: int) -> None:
-    """422 when ink beside the digit's columns looks like another digit on the same line (``second_digits``)."""
-    if second_digits(band, left, right):
-        raise UnusableImage(SEVERAL_DIGITS)
 
 
 def second_digits(band: np.ndarray, left: int, right: int) -> list[tuple[int, int]]:
@@ -179,9 +174,9 @@ def _max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
     return pooled
 
 
-def _main_span(profile: np.ndarray, *, by_height: bool = False) -> tuple[int, int]:
+def _main_span(profile: np.ndarray, *, by_height: bool = False, size: int = 0) -> tuple[int, int]:
     """[start, end) of the heaviest run of non-empty rows (``by_height``: mass times length), grown over
-    nearby runs (parts of the digit)."""
+    nearby runs (parts of the digit) closer than ``MERGE_GAP`` of its extent, or of ``size`` when larger."""
     filled = np.flatnonzero(profile)
     breaks = np.flatnonzero(np.diff(filled) > 1)
     starts = np.concatenate([[filled[0]], filled[breaks + 1]])
@@ -189,7 +184,7 @@ def _main_span(profile: np.ndarray, *, by_height: bool = False) -> tuple[int, in
     masses = np.add.reduceat(profile, starts)  # each run's mass: the rows between runs are empty
     first = last = int(np.argmax(masses * (ends - starts) if by_height else masses))
     while True:  # merge a neighbouring run while the gap to it is small next to the digit's size
-        gap = MERGE_GAP * (ends[last] - starts[first]) + 2
+        gap = MERGE_GAP * max(ends[last] - starts[first], size) + 2
         if first > 0 and starts[first] - ends[first - 1] <= gap:
             first -= 1
         elif last < len(starts) - 1 and starts[last + 1] - ends[last] <= gap:

@@ -99,7 +99,7 @@ def number_coverage(digits: list[np.ndarray], height: int, rng: np.random.Genera
     """Two or three MNIST digits side by side, as one picture of a number (not one digit)."""
     parts = [photos.mnist_coverage(d, height, rng) for d in digits]
     # Close enough for the pipeline to crop them together (wider gaps are refused by preprocessing itself,
-    # handler.preprocess.check_single_digit), so the label is true to what the network sees.
+    # handler.preprocess.second_digits), so the label is true to what the network sees.
     gap = int(height * rng.uniform(-0.04, 0.12))
     total = sum(p.shape[1] for p in parts) + max(gap, 0) * (len(parts) - 1)
     canvas = np.zeros((height, total), dtype=np.float32)
@@ -127,8 +127,11 @@ def coverage_picture(coverage_for: Callable[[int], np.ndarray], rng: np.random.G
     return buffer.getvalue()
 
 
-def sample(index: int, seed: int, x: np.ndarray, y: np.ndarray, fonts: list[str]) -> tuple[np.ndarray, int] | None:
-    """One (28x28 model input, label) pair, or None when the pipeline rejects the picture (422)."""
+def sample(index: int, seed: int, x: np.ndarray, y: np.ndarray, fonts: list[str],
+           stroke_share: float = STROKE_DIGIT_SHARE) -> tuple[np.ndarray, int] | None:
+    """One (28x28 model input, label) pair, or None when the pipeline rejects the picture (422).
+
+    ``stroke_share``: of the digits, how many are stroke-drawn in the writing styles MNIST lacks."""
     rng = np.random.default_rng([seed, index])
     if rng.random() < NEGATIVE_SHARE:
         label, kind = NOT_A_DIGIT, rng.choice(["letters", "scribble", "number"], p=[0.4, 0.3, 0.3])
@@ -141,7 +144,7 @@ def sample(index: int, seed: int, x: np.ndarray, y: np.ndarray, fonts: list[str]
             picks = rng.integers(len(x), size=int(rng.choice([2, 2, 3])))
             draw = lambda h: number_coverage([x[i] for i in picks], h, rng)  # noqa: E731
         data = coverage_picture(draw, rng)
-    elif rng.random() < STROKE_DIGIT_SHARE:
+    elif rng.random() < stroke_share:
         label = int(rng.integers(10))
         if rng.random() < 0.5:
             data, _ = real_pictures.KINDS[FLAT_KINDS[rng.integers(len(FLAT_KINDS))]](label, rng)
@@ -161,18 +164,20 @@ def sample(index: int, seed: int, x: np.ndarray, y: np.ndarray, fonts: list[str]
 _WORKER: dict[str, object] = {}
 
 
-def _init(seed: int, x: np.ndarray, y: np.ndarray) -> None:
-    _WORKER.update(seed=seed, x=x, y=y, fonts=_fonts())
+def _init(seed: int, x: np.ndarray, y: np.ndarray, stroke_share: float) -> None:
+    _WORKER.update(seed=seed, x=x, y=y, fonts=_fonts(), stroke_share=stroke_share)
 
 
 def _one(index: int) -> tuple[np.ndarray, int] | None:
-    return sample(index, _WORKER["seed"], _WORKER["x"], _WORKER["y"], _WORKER["fonts"])  # type: ignore[arg-type]
+    return sample(index, _WORKER["seed"], _WORKER["x"], _WORKER["y"], _WORKER["fonts"],  # type: ignore[arg-type]
+                  _WORKER["stroke_share"])  # type: ignore[arg-type]
 
 
-def build(x: np.ndarray, y: np.ndarray, count: int, seed: int, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def build(x: np.ndarray, y: np.ndarray, count: int, seed: int, workers: int | None = None,
+          stroke_share: float = STROKE_DIGIT_SHARE) -> tuple[np.ndarray, np.ndarray]:
     """``count`` samples (fewer: the pipeline's rejections are dropped) as uint8 (N, 28, 28) and labels."""
     images, labels = [], []
-    with Pool(workers or os.cpu_count(), initializer=_init, initargs=(seed, x, y)) as pool:
+    with Pool(workers or os.cpu_count(), initializer=_init, initargs=(seed, x, y, stroke_share)) as pool:
         for done, result in enumerate(pool.imap(_one, range(count), chunksize=16), start=1):
             if result is not None:
                 images.append(np.round(result[0] * 255).astype(np.uint8))
@@ -188,12 +193,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", help="path to mnist.npz (its training images only)")
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stroke-share", type=float, default=STROKE_DIGIT_SHARE,
+                        help="of the digits, stroke-drawn in the writing styles MNIST lacks")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     from model.data import load_mnist
 
     (x_train, y_train), _ = load_mnist(args.data)
-    images, labels = build(x_train, y_train, args.count, args.seed)
+    images, labels = build(x_train, y_train, args.count, args.seed, stroke_share=args.stroke_share)
     np.savez_compressed(args.out, x=images, y=labels)
     print(f"{len(labels)} samples -> {args.out}; per class {np.bincount(labels, minlength=11).tolist()}")
 

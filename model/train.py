@@ -50,6 +50,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pipeline-val-samples", type=int, default=3000, help="synthesised from the validation split")
     parser.add_argument("--pipeline-share", type=float, default=PIPELINE_SHARE, help="of each batch")
     parser.add_argument("--cache", type=Path, help="keep the synthesised sets here and reuse them when present")
+    parser.add_argument("--pipeline-stroke-share", type=float,
+                        help="of the synthesised training digits, stroke-drawn in styles MNIST lacks "
+                             "(default: model/pipeline_data.py's); a fine-tune can lean on them")
     parser.add_argument("--pipeline-seed", type=int, help="seed of the synthesised sets (default: --split-seed + 10); "
                         "ensemble members share the split and the sets, and differ in --seed")
     parser.add_argument("--seed", type=int, default=1234, help="weights, shuffling and augmentation")
@@ -188,7 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     (x_fit, y_fit), (x_val, y_val) = split_train_validation(x_train, y_train, args.validation_size, args.split_seed)
     # Pictures synthesised from each split alone: no validation digit is ever trained on.
     pipeline_seed = args.split_seed + 10 if args.pipeline_seed is None else args.pipeline_seed
-    pipeline_fit = pipeline_set(x_fit, y_fit, args.pipeline_samples, pipeline_seed, args.cache, "train")
+    pipeline_fit = pipeline_set(x_fit, y_fit, args.pipeline_samples, pipeline_seed, args.cache, "train",
+                                stroke_share=args.pipeline_stroke_share)
     pipeline_val = pipeline_set(x_val, y_val, args.pipeline_val_samples, pipeline_seed + 1, args.cache, "val")
     print(f"training on {len(x_fit)} MNIST images + {len(pipeline_fit[1])} pipeline pictures, "
           f"validating on {len(x_val)} + {len(pipeline_val[1])}")
@@ -241,23 +245,26 @@ def main(argv: list[str] | None = None) -> None:
         "pipeline_train": np.bincount(pipeline_fit[1], minlength=NUM_CLASSES).tolist(),
         "pipeline_validation": np.bincount(pipeline_val[1], minlength=NUM_CLASSES).tolist(),
         "pipeline_samples": args.pipeline_samples, "pipeline_val_samples": args.pipeline_val_samples,
+        "pipeline_stroke_share": args.pipeline_stroke_share,
         "pipeline_share": share, "calibration": calibration, "history": history,
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"validation accuracy (MNIST + pipeline, 11 classes): {calibration['accuracy']:.4f}")
 
 
-def pipeline_set(x, y, count: int, seed: int, cache: Path | None, split: str) -> tuple[np.ndarray, np.ndarray]:
+def pipeline_set(x, y, count: int, seed: int, cache: Path | None, split: str,
+                 stroke_share: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``count`` pictures from (x, y) through the service's preprocessing; cached as .npz when asked."""
     if count <= 0:
         return np.zeros((0, 28, 28), np.uint8), np.zeros((0,), np.uint8)
-    path = cache / f"pipeline-{split}-{seed}-{count}-{len(x)}.npz" if cache else None
+    share = "" if stroke_share is None else f"-strokes{stroke_share:g}"
+    path = cache / f"pipeline-{split}-{seed}-{count}-{len(x)}{share}.npz" if cache else None
     if path and path.is_file():
         with np.load(path) as stored:
             return stored["x"], stored["y"]
-    from model.pipeline_data import build
+    from model.pipeline_data import STROKE_DIGIT_SHARE, build
 
-    images, labels = build(x, y, count, seed)
+    images, labels = build(x, y, count, seed, stroke_share=STROKE_DIGIT_SHARE if stroke_share is None else stroke_share)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, x=images, y=labels)

@@ -271,3 +271,13 @@ def test_preprocess_auto_prefers_a_tall_thin_digit_to_a_heavier_row_of_dots_belo
     model_input = preprocess_auto(picture)
     rows, cols = np.nonzero(model_input > 0.5)
     assert np.ptp(rows) > 3 * np.ptp(cols)  # the 1: tall and narrow, not a row of dots
+
+
+def test_preprocess_auto_keeps_a_part_of_the_digit_a_little_apart_beside_its_stem():
+    image = Image.new("RGB", (200, 200), (245, 245, 245))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([120, 40, 128, 170], fill=(20, 20, 20))  # a 9's stem
+    draw.ellipse([66, 48, 110, 92], outline=(20, 20, 20), width=6)  # its loop, 10 px to the left of it
+    model_input = preprocess_auto(np.asarray(image))
+    columns = np.flatnonzero((model_input > 0.5).any(axis=0))
+    assert np.ptp(columns) > 8  # the loop is in, not a lone stem read as a 1
