@@ -62,10 +62,14 @@ def write_model_card(out: Path, metrics: dict, training_path: Path) -> Path:
     per_class = "\n".join(
         f"| {digit} | {c['precision']:.4f} | {c['recall']:.4f} | {c['support']} |" for digit, c in chosen["per_class"].items()
     )
-    recipe = (
+    start = (  # a fine-tune of an earlier model (model/train.py --init-from) trains no full epochs itself
+        "Fine-tuned from earlier members (see below): "
+        if training.get("init_from") else
         f"{training.get('epochs', '?')} epochs with full augmentation, batch {training.get('batch_size', '?')}, "
         f"Adam with a one-cycle schedule peaking at {training.get('learning_rate', '?')}; then "
-        f"{training.get('finetune_epochs', 0)} epochs with light augmentation, cosine decay from "
+    )
+    recipe = (
+        f"{start}{training.get('finetune_epochs', 0)} epochs with light augmentation, cosine decay from "
         f"{training.get('finetune_learning_rate', '?')}; seed {training.get('seed', '?')}, "
         f"{training.get('train_images', '?')} training and {training.get('validation_images', '?')} validation "
         f"images. {training.get('note', '')}"
