@@ -59,6 +59,8 @@ def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classif
     Ink beside the digit that could be a second digit (a finger's tip, a page's edge, or really a digit) is
     judged by ``classify`` when given (``pick_digit``); without it, it is a 422.
     """
+    if alpha is None and is_mnist_form(to_grey(rgb)):
+        return to_grey(rgb)  # already what the model reads: fitting it again would only blur it
     ink = find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha))
     inputs = [center_by_mass(fit_to_box(ink[top:bottom, left:right])) for top, bottom, left, right in digit_boxes(ink)]
     if len(inputs) == 1:
@@ -66,6 +68,23 @@ def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classif
     if classify is None:
         raise UnusableImage(SEVERAL_DIGITS)
     return pick_digit(inputs, classify(np.stack(inputs)))
+
+
+def is_mnist_form(grey: np.ndarray) -> bool:
+    """Whether a picture is already in MNIST's own form: 28x28, white ink on black with no stray pixel, the digit
+    fitted to 20 px (its longest side 19 or 20) and centred by mass to within a pixel (all of MNIST's test digits)."""
+    if grey.shape != (MNIST_SIZE, MNIST_SIZE):
+        return False
+    rows, cols = np.flatnonzero((grey > 0).any(axis=1)), np.flatnonzero((grey > 0).any(axis=0))
+    if rows.size == 0 or rows[0] == 0 or cols[0] == 0 or rows[-1] == MNIST_SIZE - 1 or cols[-1] == MNIST_SIZE - 1:
+        return False
+    if max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 not in (BOX_SIZE - 1, BOX_SIZE):
+        return False
+    total = float(grey.sum())
+    centre = (MNIST_SIZE - 1) / 2
+    row_offset = float(grey.sum(axis=1) @ np.arange(MNIST_SIZE)) / total - centre
+    col_offset = float(grey.sum(axis=0) @ np.arange(MNIST_SIZE)) / total - centre
+    return max(abs(row_offset), abs(col_offset)) <= 1.0
 
 
 def pick_digit(inputs: list[np.ndarray], probabilities: np.ndarray) -> np.ndarray:

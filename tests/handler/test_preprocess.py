@@ -10,7 +10,7 @@ from handler.errors import UnusableImage
 from handler.morphology import stroke_width
 from handler.preprocess import (
     BOX_SIZE, MNIST_SIZE, center_by_mass, clear_border, fit_to_box, ink_bounding_box, preprocess_auto,
-    preprocess_mnist, pick_digit,
+    is_mnist_form, pick_digit, preprocess_mnist,
 )
 
 
@@ -281,3 +281,26 @@ def test_preprocess_auto_keeps_a_part_of_the_digit_a_little_apart_beside_its_ste
     model_input = preprocess_auto(np.asarray(image))
     columns = np.flatnonzero((model_input > 0.5).any(axis=0))
     assert np.ptp(columns) > 8  # the loop is in, not a lone stem read as a 1
+
+
+def test_preprocess_auto_reads_a_picture_already_in_mnist_form_as_mnist_mode_does():
+    from tests.conftest import MNIST_PATH
+
+    with np.load(MNIST_PATH) as data:
+        digits = data["x_test"][:50]
+    in_form = [d for d in digits if is_mnist_form(d / 255.0)]
+    assert len(in_form) >= 45  # nearly all of MNIST's own digits
+    for digit in in_form:
+        assert np.array_equal(preprocess_auto(digit), preprocess_mnist(digit))
+
+
+def test_is_mnist_form_needs_the_digit_fitted_and_centred_on_black():
+    digit = np.zeros((28, 28), dtype=np.float32)
+    digit[4:24, 12:16] = 1.0  # a 1: 20 px tall, centred
+    assert is_mnist_form(digit)
+    assert not is_mnist_form(np.roll(digit, 3, axis=1))  # off centre by 3 px
+    assert not is_mnist_form(digit[2:26, 2:26])  # not 28x28
+    small = np.zeros((28, 28), dtype=np.float32)
+    small[9:19, 12:16] = 1.0  # 10 px tall: not fitted to MNIST's box
+    assert not is_mnist_form(small)
+    assert not is_mnist_form(1.0 - digit)  # dark ink on white
