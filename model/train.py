@@ -55,9 +55,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "(default: model/pipeline_data.py's); a fine-tune can lean on them")
     parser.add_argument("--pipeline-seed", type=int, help="seed of the synthesised sets (default: --split-seed + 10); "
                         "ensemble members share the split and the sets, and differ in --seed")
-    parser.add_argument("--as-sent-share", type=float, default=0.0,
-                        help="of the MNIST training images, this share replaced by what the service reads from them "
-                             "in mode=auto (preprocess_auto of the 28x28 picture itself)")
     parser.add_argument("--seed", type=int, default=1234, help="weights, shuffling and augmentation")
     parser.add_argument("--split-seed", type=int, default=1234, help="which training images are held out")
     parser.add_argument("--out", type=Path, default=ARTIFACTS)
@@ -192,8 +189,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     (x_fit, y_fit), (x_val, y_val) = split_train_validation(x_train, y_train, args.validation_size, args.split_seed)
-    if args.as_sent_share:
-        x_fit = as_sent(x_fit, args.as_sent_share, args.seed)
     # Pictures synthesised from each split alone: no validation digit is ever trained on.
     pipeline_seed = args.split_seed + 10 if args.pipeline_seed is None else args.pipeline_seed
     pipeline_fit = pipeline_set(x_fit, y_fit, args.pipeline_samples, pipeline_seed, args.cache, "train",
@@ -250,27 +245,11 @@ def main(argv: list[str] | None = None) -> None:
         "pipeline_train": np.bincount(pipeline_fit[1], minlength=NUM_CLASSES).tolist(),
         "pipeline_validation": np.bincount(pipeline_val[1], minlength=NUM_CLASSES).tolist(),
         "pipeline_samples": args.pipeline_samples, "pipeline_val_samples": args.pipeline_val_samples,
-        "pipeline_stroke_share": args.pipeline_stroke_share, "as_sent_share": args.as_sent_share,
+        "pipeline_stroke_share": args.pipeline_stroke_share,
         "pipeline_share": share, "calibration": calibration, "history": history,
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"validation accuracy (MNIST + pipeline, 11 classes): {calibration['accuracy']:.4f}")
-
-
-def as_sent(x: np.ndarray, share: float, seed: int) -> np.ndarray:
-    """``x`` with ``share`` of its images (chosen by ``seed``) replaced by what mode=auto makes of them: a caller
-    who sends an MNIST picture in auto mode gets it re-fitted and re-centred, and the model should read that too."""
-    from handler.errors import UnusableImage
-    from handler.preprocess import preprocess_auto
-
-    chosen = np.random.default_rng(seed).permutation(len(x))[: int(round(share * len(x)))]
-    x = x.copy()
-    for index in chosen:
-        try:
-            x[index] = np.round(preprocess_auto(x[index]) * 255).astype(np.uint8)
-        except UnusableImage:  # the service would refuse it (two parts side by side): kept as MNIST has it
-            pass
-    return x
 
 
 def pipeline_set(x, y, count: int, seed: int, cache: Path | None, split: str,
