@@ -33,6 +33,10 @@ MIN_INSIDE = 0.04  # of the shorter side: ink inside smaller than this is a spec
 # Ink beside the digit at least this tall (of the digit's rows), heavy (of its ink) and wide (of its width)
 # is a second digit.
 SECOND_DIGIT_HEIGHT, SECOND_DIGIT_MASS, SECOND_DIGIT_WIDTH = 0.5, 0.25, 0.2
+# A speckled ink map (camera noise in a dim room): this share of its pixels have at most LONE_NEIGHBOURS inked pixels
+# in the 3x3 around them, themselves included (a grain alone or in a pair); a stroke's, even a 1 px line's, have 3 or
+# more (on development pictures: under 3% of the ink of pictures that are not noisy, 57% and more of those that are).
+SPECKLED, LONE_NEIGHBOURS = 0.3, 2
 # Of such candidates the model judges which are digits: one read this surely (and not as "not a digit").
 DIGIT_LIKE = 0.5
 SEVERAL_DIGITS = "no single digit: the picture holds several digits side by side; /predict/number reads a number"
@@ -61,13 +65,24 @@ def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classif
     """
     if alpha is None and is_mnist_form(to_grey(rgb)):
         return to_grey(rgb)  # already what the model reads: fitting it again would only blur it
-    ink = find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha))
+    ink = despeckled(find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha)))
     inputs = [center_by_mass(fit_to_box(ink[top:bottom, left:right])) for top, bottom, left, right in digit_boxes(ink)]
     if len(inputs) == 1:
         return inputs[0]
     if classify is None:
         raise UnusableImage(SEVERAL_DIGITS)
     return pick_digit(inputs, classify(np.stack(inputs)))
+
+
+def despeckled(ink: np.ndarray, *, level: float = 0.5) -> np.ndarray:
+    """``ink`` without a dim room's sensor noise: when most ink pixels have few inked neighbours (grains, not
+    strokes), only what survives a 2x2 opening counts, with a pixel of margin for the strokes' soft edges."""
+    mask = ink > level
+    lone = np.count_nonzero(mask & (neighbour_count(mask) <= LONE_NEIGHBOURS))
+    if lone < SPECKLED * np.count_nonzero(mask):
+        return ink
+    strokes = max_filter(max_filter(min_filter(mask, 2), 2), 3)
+    return np.where(strokes, ink, 0.0).astype(np.float32)
 
 
 def is_mnist_form(grey: np.ndarray) -> bool:

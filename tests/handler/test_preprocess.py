@@ -10,7 +10,7 @@ from handler.errors import UnusableImage
 from handler.morphology import stroke_width
 from handler.preprocess import (
     BOX_SIZE, MNIST_SIZE, center_by_mass, clear_border, fit_to_box, ink_bounding_box, preprocess_auto,
-    is_mnist_form, pick_digit, preprocess_mnist,
+    despeckled, is_mnist_form, pick_digit, preprocess_mnist,
 )
 
 
@@ -304,3 +304,18 @@ def test_is_mnist_form_needs_the_digit_fitted_and_centred_on_black():
     small[9:19, 12:16] = 1.0  # 10 px tall: not fitted to MNIST's box
     assert not is_mnist_form(small)
     assert not is_mnist_form(1.0 - digit)  # dark ink on white
+
+
+def test_preprocess_auto_finds_the_digit_under_a_dim_rooms_sensor_noise():
+    clean = drawing(size=(300, 300), box=(110, 70, 190, 230), width=10)
+    rng = np.random.default_rng(4)
+    noisy = clean.copy()
+    grains = rng.random(clean.shape[:2]) < 0.08  # dark grains all over the page
+    noisy[grains] = 60
+    assert np.abs(preprocess_auto(noisy) - preprocess_auto(clean)).mean() < 0.05
+
+
+def test_despeckled_leaves_clean_strokes_alone():
+    ink = np.zeros((60, 60), dtype=np.float32)
+    ink[10:50, 29:31] = 1.0  # a 2 px stroke
+    assert np.array_equal(despeckled(ink), ink)
