@@ -24,6 +24,9 @@ OFF_LINE = 0.75  # of the line height: ink whose span stays farther than this fr
 LINE_LIKE = 5  # a component this many times wider than tall is a line, not a digit (it may be part of one)
 CLUTTER_SIDE = 160  # px: clutter is grouped on a copy this size
 EDGE_SPAN = 0.9  # of the picture's side: ink touching the edge and this long is a desk, a shadow or a frame
+# A solid block across the whole picture (the desk or the paper's edge in a photo, a few px in from the edge the
+# border was sampled at) fills this much of its box; a digit's strokes fill far less, even a bold 1's.
+SOLID_FILL = 0.75
 SLANTS = np.linspace(-0.6, 0.6, 13)  # x shift per row (positive: the tops lean right)
 
 
@@ -63,7 +66,7 @@ def find_pieces(ink: np.ndarray) -> tuple[Line, list[Piece]]:
     if runs.count == 0:
         raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
     stats = _component_stats(runs, runs.count)
-    keep = _on_the_line(stats, mask.shape) & ~_in_edge_bands(runs, mask)
+    keep = _on_the_line(stats, mask.shape, ~_in_edge_bands(runs, mask))
     height = _line_height(stats, keep)
     labels = paint(runs, mask.shape)
     centre_row = float(np.mean(stats["centre_row"][keep]))
@@ -119,24 +122,48 @@ def _in_edge_bands(runs: Runs, mask: np.ndarray) -> np.ndarray:
     return in_band
 
 
-def _on_the_line(stats: dict[str, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    """Components that may be writing: not specks, not long bands from the edge, not far off the line."""
+def _on_the_line(stats: dict[str, np.ndarray], shape: tuple[int, int], candidates: np.ndarray) -> np.ndarray:
+    """Of the ``candidates`` (components outside clutter), those that may be writing: not specks, not long bands
+    from the edge, not far off the line. Clutter never sets the line (a desk's blobs outweigh small digits)."""
     top, bottom, left, right, area = (stats[k] for k in ("top", "bottom", "left", "right", "area"))
-    keep = (area >= MIN_PIXELS) & ~_edge_band(top, bottom, left, right, shape)
-    big = _big(stats, keep)
+    keep = candidates & (area >= MIN_PIXELS) & ~_edge_band(top, bottom, left, right, shape)
+    keep &= ~_solid_band(stats, keep, shape)
+    # Ink touching the picture's edge (a desk's texture, a shadow's rim) sets the line only when nothing else can.
+    inside = keep & (top > 0) & (left > 0) & (bottom < shape[0]) & (right < shape[1])
+    big = _big(stats, inside) if _big(stats, inside).any() else _big(stats, keep)
     if not big.any():
         raise UnusableImage("no digit found: no stroke of digit size")
-    centre = (top + bottom) / 2
-    middle = (left + right) / 2
+    centre, middle = (top + bottom) / 2, (left + right) / 2
+    expected, height = _fit_line(centre, middle, area, bottom - top, big)
+    near = np.abs(centre - expected) <= OFF_LINE * height
+    if np.count_nonzero(big & near) > 1 and (big & ~near).any():  # once more without the blobs off the line
+        expected, height = _fit_line(centre, middle, area, bottom - top, big & near)
+    near = (bottom >= expected - OFF_LINE * height) & (top <= expected + OFF_LINE * height)
+    return keep & near
+
+
+def _fit_line(centre: np.ndarray, middle: np.ndarray, area: np.ndarray, height: np.ndarray,
+              big: np.ndarray) -> tuple[np.ndarray, float]:
+    """The line through the ``big`` components: its expected centre row at every component, and its height."""
     weights = area[big]
     if np.count_nonzero(big) >= 2 and np.ptp(middle[big]) > 0:  # the line may slope: fit its centre
         slope, offset = np.polyfit(middle[big], centre[big], 1, w=np.sqrt(weights))
     else:
         slope, offset = 0.0, float(np.average(centre[big], weights=weights))
-    height = float(np.median((bottom - top)[big]))
-    expected = slope * middle + offset
-    near = (bottom >= expected - OFF_LINE * height) & (top <= expected + OFF_LINE * height)
-    return keep & near
+    return slope * middle + offset, float(np.median(height[big]))
+
+
+def _solid_band(stats: dict[str, np.ndarray], keep: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Solid blocks across the picture's whole height or width, beside writing less than half as tall: a desk, not
+    a digit (a number cropped tight to its digits has no block taller than its others)."""
+    top, bottom, left, right, area = (stats[k] for k in ("top", "bottom", "left", "right", "area"))
+    height, width = bottom - top, right - left
+    tall, long = height >= EDGE_SPAN * shape[0], width >= EDGE_SPAN * shape[1]
+    band = keep & (tall | long) & (area >= SOLID_FILL * np.maximum(height * width, 1))
+    others = keep & ~band
+    if not band.any() or not others.any():
+        return band & False
+    return band & ((tall & (height > 2 * height[others].max())) | (long & (width > 2 * width[others].max())))
 
 
 def _big(stats: dict[str, np.ndarray], keep: np.ndarray) -> np.ndarray:
