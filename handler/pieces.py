@@ -23,6 +23,9 @@ SMALL_DIGIT = 0.3  # of the line height: a short piece over no digit is a digit 
 OFF_LINE = 0.75  # of the line height: ink whose span stays farther than this from the line's centre is dropped
 LINE_LIKE = 5  # a component this many times wider than tall is a line, not a digit (it may be part of one)
 CLUTTER_SIDE = 160  # px: clutter is grouped on a copy this size
+STRIP_SPAN = 0.75  # of the picture's side: a column (row) with ink along this much of it is in a strip
+STRIP_WRITING = 0.6  # of the picture's height: writing this tall (cropped tight) leaves strips of ink alone
+CLUTTER_REACH = 2  # px of that copy: a photo's desk may stop a few px short of the edge (its border is the paper)
 EDGE_SPAN = 0.9  # of the picture's side: ink touching the edge and this long is a desk, a shadow or a frame
 # A solid block across the whole picture (the desk or the paper's edge in a photo, a few px in from the edge the
 # border was sampled at) fills this much of its box; a digit's strokes fill far less, even a bold 1's.
@@ -96,30 +99,58 @@ def _component_stats(runs: Runs, count: int) -> dict[str, np.ndarray]:
 
 
 def _edge_band(top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray,
-               shape: tuple[int, int]) -> np.ndarray:
-    """Boxes along a whole edge of the picture (the desk past the paper, a shadow, a frame): not writing.
-    A number drawn from one side of a canvas to the other touches two edges, but runs along neither."""
+               shape: tuple[int, int], reach: int = 0) -> np.ndarray:
+    """Boxes along a whole edge of the picture, or within ``reach`` px of it (the desk past the paper, a shadow,
+    a frame): not writing. A number drawn from one side of a canvas to the other touches two edges, but runs
+    along neither."""
     rows, cols = shape
-    sideways = ((left == 0) | (right == cols)) & (bottom - top >= EDGE_SPAN * rows)
-    lengthways = ((top == 0) | (bottom == rows)) & (right - left >= EDGE_SPAN * cols)
+    sideways = ((left <= reach) | (right >= cols - reach)) & (bottom - top >= EDGE_SPAN * rows)
+    lengthways = ((top <= reach) | (bottom >= rows - reach)) & (right - left >= EDGE_SPAN * cols)
     return sideways | lengthways
+
+
+def _pooled(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """The mask on a copy about CLUTTER_SIDE px on its longer side (a pixel is set where any it covers is),
+    and the factor: gaps of a few pixels close, so a desk's specks and blobs become one region."""
+    factor = max(1, -(-max(mask.shape) // CLUTTER_SIDE))
+    rows, cols = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
+    padded = np.zeros((rows * factor, cols * factor), dtype=bool)
+    padded[: mask.shape[0], : mask.shape[1]] = mask
+    return padded.reshape(rows, factor, cols, factor).any(axis=(1, 3)), factor
 
 
 def _in_edge_bands(runs: Runs, mask: np.ndarray) -> np.ndarray:
     """Per component: whether it lies in clutter that, with gaps of a few pixels closed, is an edge band
     (a desk's texture is many specks and blobs; on a reduced copy they are one band)."""
-    factor = max(1, -(-max(mask.shape) // CLUTTER_SIDE))
-    rows, cols = -(-mask.shape[0] // factor), -(-mask.shape[1] // factor)
-    padded = np.zeros((rows * factor, cols * factor), dtype=bool)
-    padded[: mask.shape[0], : mask.shape[1]] = mask
-    pooled = padded.reshape(rows, factor, cols, factor).any(axis=(1, 3))
+    pooled, factor = _pooled(mask)
     groups = label_runs(pooled)
     stats = _component_stats(groups, groups.count)
-    band = _edge_band(stats["top"], stats["bottom"], stats["left"], stats["right"], pooled.shape)
+    band = _edge_band(stats["top"], stats["bottom"], stats["left"], stats["right"], pooled.shape, CLUTTER_REACH)
     group_of = paint(groups, pooled.shape)[runs.row // factor, runs.start // factor]
     in_band = np.zeros(runs.count, dtype=bool)
     in_band[runs.label] = band[group_of]
-    return in_band
+    return in_band | _in_strips(runs, mask, pooled, factor)
+
+
+def _in_strips(runs: Runs, mask: np.ndarray, pooled: np.ndarray, factor: int) -> np.ndarray:
+    """Per component: whether most of its ink lies in columns that have ink nearly all the way down the picture
+    (or rows all the way across): a textured desk or a shadow's rim along a side, even when it stops short of
+    the edge or falls apart into specks. Writing spans the picture like that only when cropped tight to it,
+    and then its digits are nearly as tall as the picture: no strip is taken out."""
+    full_cols = np.repeat(pooled.mean(axis=0) >= STRIP_SPAN, factor)[: mask.shape[1]]
+    full_rows = np.repeat(pooled.mean(axis=1) >= STRIP_SPAN, factor)[: mask.shape[0]]
+    count = runs.count
+    if not (full_cols.any() or full_rows.any()):
+        return np.zeros(count, dtype=bool)
+    before = np.concatenate([[0], np.cumsum(full_cols)])
+    covered = np.bincount(runs.label, weights=before[runs.end] - before[runs.start], minlength=count)
+    covered += np.bincount(runs.label, weights=full_rows[runs.row] * runs.length, minlength=count)
+    stats = _component_stats(runs, count)
+    strip = covered > 0.5 * stats["area"]
+    writing = ~strip & (stats["area"] >= BIG_AREA * stats["area"][~strip].max(initial=0))
+    if not writing.any() or np.median((stats["bottom"] - stats["top"])[writing]) > STRIP_WRITING * mask.shape[0]:
+        return np.zeros(count, dtype=bool)
+    return strip
 
 
 def _on_the_line(stats: dict[str, np.ndarray], shape: tuple[int, int], candidates: np.ndarray) -> np.ndarray:

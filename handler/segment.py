@@ -23,6 +23,7 @@ from handler.morphology import max_filter
 from handler.pieces import MIN_PIXELS, Line, Piece, find_pieces
 from handler.preprocess import center_by_mass, fit_to_box
 
+NOT_A_DIGIT = 10  # the column of handler.classifier.NOT_A_DIGIT (not imported: that module loads LiteRT)
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, >= 10) probabilities
 
 VIEWS = ((0, 0), (2, -2), (-2, 2))  # (down, right) shifts of each candidate's 28x28 input, read together
@@ -46,6 +47,7 @@ GAP_JOINED = 0.1  # per line height of gap between pieces read as one digit
 JOIN_APART = 0.45  # per pair of pieces read as one digit that stand side by side (1 - overlap)
 OVERLAP_PARTED = 0.73  # per unit of overlap (of the narrower piece) between neighbours read as two digits
 ALONG = 1.58  # per line height of stroke a cut runs along
+NOT_DIGIT_COST = 3.0  # per unit of P(not a digit), on top of the digit's log-probability it lowers (dev seeds 1-2)
 PER_DIGIT = -0.08  # per digit read (tuned: slightly negative, a reading of more digits is not held back)
 ODD_ASPECT = 0.61  # per unit of width / height outside the range MNIST's training digits of the class read span
 # 2nd and 98th percentile of width along the slant / height of MNIST's training digits (x_train[:20000]), per class.
@@ -82,14 +84,14 @@ def read_line(ink: np.ndarray, classify: Classify, *, max_digits: int) -> list[D
     if len(reading) > max_digits:
         raise UnusableImage(f"too many digits: the picture holds {len(reading)}, a number may have at most {max_digits}")
     return [Digit(box=(c.box[2], c.box[0], c.box[3] - c.box[2], c.box[1] - c.box[0]), model_input=c.image,
-                  probabilities=p) for c, p in reading]
+                  probabilities=digit_columns(p[np.newaxis])[0]) for c, p in reading]
 
 
 def read_candidates(classify: Classify, images: list[np.ndarray]) -> np.ndarray:
-    """P(0)..P(9) of each image, averaged over VIEWS: an image that is really one digit reads the same in
-    each, a fragment or two digits in one often does not (a single int8 reading says 1.0 to almost anything)."""
+    """P(0)..P(9) (and P(not a digit), when the model has it) of each image, averaged over VIEWS: an image that
+    is really one digit reads the same in each, a fragment or two digits in one often does not."""
     views = [np.roll(np.stack(images), shift, axis=(1, 2)) for shift in VIEWS]
-    readings = digit_columns(classify(np.concatenate(views)))
+    readings = np.asarray(classify(np.concatenate(views)))
     return readings.reshape(len(VIEWS), len(images), -1).mean(axis=0)
 
 
@@ -146,7 +148,9 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
     paths: dict[bytes, tuple[float, np.ndarray, int]] = {}
     cells = (piece.bottom - piece.top) * (piece.right - piece.left + 1)
     for chunk in np.array_split(bases, max(1, -(-len(bases) * cells // PATH_CELLS))):  # memory stays bounded
-        for base, path, along in zip(chunk, *_cut_paths(line, piece, chunk), strict=True):
+        found_paths, along_paths = _cut_paths(line, piece, chunk)
+        for base, path, along in zip(np.tile(chunk, len(found_paths) // len(chunk)), found_paths, along_paths,
+                                     strict=True):
             paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
     found = sorted(paths.values(), key=lambda p: p[0])
     splits: list[tuple[tuple[float, np.ndarray, int], ...]] = [(p,) for p in found]
@@ -168,7 +172,7 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
 def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each sheared x in ``bases``: the cheapest top-to-bottom path near the slanted line there (few
     stroke pixels, little wandering), as the first column right of it per row of the piece, and the stroke
-    pixels on it. All paths at once: (N, rows) columns and (N,) counts."""
+    pixels on it; then the slanted lines themselves. All at once: (2N, rows) columns and (2N,) counts."""
     core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
     rows, width = core.shape
     ink = np.zeros((rows, width + 1), dtype=np.float64)
@@ -192,6 +196,9 @@ def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray,
     every = np.arange(len(bases))
     for row in range(rows - 1, 0, -1):
         paths[:, row - 1] = paths[:, row] + moves[every, row, paths[:, row]] - 1
+    # The slanted lines themselves too: through two digits that overlap, every path crosses strokes, and the
+    # cheapest one often wanders into a loop; the straight cut through the overlap leaves each digit whole.
+    paths = np.concatenate([paths, np.ceil(lines).astype(np.int64)])
     along = ink[np.arange(rows)[np.newaxis, :], paths].sum(axis=1)
     return paths + piece.left, along
 
@@ -237,6 +244,15 @@ def _shape_cost(candidate: _Candidate, digit: int) -> float:
             + ODD_ASPECT * (max(0.0, low - aspect) + max(0.0, aspect - high)) + PER_DIGIT)
 
 
+def _candidate_score(candidate: _Candidate, read: np.ndarray) -> float:
+    """log P(the digit read) less its shape's cost; P(not a digit), where the model has it, counts again: a cut
+    that leaves a fragment, or two digits squeezed into one input, is what that output learnt to refuse."""
+    digits = digit_columns(read[np.newaxis])[0]
+    digit = int(np.argmax(digits))
+    refused = float(read[NOT_A_DIGIT]) if len(read) > NOT_A_DIGIT else 0.0
+    return float(np.log(max(float(digits[digit]), 1e-6))) - NOT_DIGIT_COST * refused - _shape_cost(candidate, digit)
+
+
 def _best_reading(pieces: list[Piece], options: list[_Option],
                   probabilities: dict[int, np.ndarray]) -> list[tuple[_Candidate, np.ndarray]]:
     """The highest-scoring sequence of options covering every piece once, left to right (dynamic programming)."""
@@ -249,10 +265,7 @@ def _best_reading(pieces: list[Piece], options: list[_Option],
         if not np.isfinite(best[option.start]):
             continue
         score = best[option.start] - option.cost() - parted[option.start]
-        for candidate in option.candidates:
-            read = probabilities[id(candidate)]
-            digit = int(np.argmax(read))
-            score += float(np.log(max(float(read[digit]), 1e-6))) - _shape_cost(candidate, digit)
+        score += sum(_candidate_score(candidate, probabilities[id(candidate)]) for candidate in option.candidates)
         if score > best[option.end]:
             best[option.end], chosen[option.end] = score, option
     reading: list[tuple[_Candidate, np.ndarray]] = []
