@@ -24,12 +24,14 @@ OFF_LINE = 0.75  # of the line height: ink whose span stays farther than this fr
 LINE_LIKE = 5  # a component this many times wider than tall is a line, not a digit (it may be part of one)
 CLUTTER_SIDE = 160  # px: clutter is grouped on a copy this size
 STRIP_SPAN = 0.75  # of the picture's side: a column (row) with ink along this much of it is in a strip
-STRIP_WRITING = 0.6  # of the picture's height: writing this tall (cropped tight) leaves strips of ink alone
+STRIP_WRITING = 0.7  # of the picture's height: writing this tall (cropped tight) may fill a strip's columns itself
 CLUTTER_REACH = 2  # px of that copy: a photo's desk may stop a few px short of the edge (its border is the paper)
 EDGE_SPAN = 0.9  # of the picture's side: ink touching the edge and this long is a desk, a shadow or a frame
 # A solid block across the whole picture (the desk or the paper's edge in a photo, a few px in from the edge the
 # border was sampled at) fills this much of its box; a digit's strokes fill far less, even a bold 1's.
 SOLID_FILL = 0.75
+SPECK = 0.1  # of the line height: components smaller than this each way are specks
+TEXTURE_SPECKS = 6  # specks in one patch of half a line height: texture, not writing
 SLANTS = np.linspace(-0.6, 0.6, 13)  # x shift per row (positive: the tops lean right)
 
 
@@ -71,6 +73,7 @@ def find_pieces(ink: np.ndarray) -> tuple[Line, list[Piece]]:
     stats = _component_stats(runs, runs.count)
     keep = _on_the_line(stats, mask.shape, ~_in_edge_bands(runs, mask))
     height = _line_height(stats, keep)
+    keep &= ~_texture(stats, keep, height)
     labels = paint(runs, mask.shape)
     centre_row = float(np.mean(stats["centre_row"][keep]))
     slant = _slant(runs, stats, keep, height, centre_row)
@@ -195,6 +198,20 @@ def _solid_band(stats: dict[str, np.ndarray], keep: np.ndarray, shape: tuple[int
     if not band.any() or not others.any():
         return band & False
     return band & ((tall & (height > 2 * height[others].max())) | (long & (width > 2 * width[others].max())))
+
+
+def _texture(stats: dict[str, np.ndarray], keep: np.ndarray, height: float) -> np.ndarray:
+    """Specks crowded together (a desk's grain beside the paper, shadowed fibres): many tiny components in one
+    patch of half the line's height. A digit broken by a dry pen has a few fragments, and larger ones."""
+    tiny = keep & (stats["bottom"] - stats["top"] < SPECK * height) & (stats["right"] - stats["left"] < SPECK * height)
+    if np.count_nonzero(tiny) < TEXTURE_SPECKS:
+        return tiny & False
+    cell = max(2.0, height / 2)
+    rows = ((stats["top"] + stats["bottom"]) / 2 // cell).astype(np.int64)
+    cols = ((stats["left"] + stats["right"]) / 2 // cell).astype(np.int64)
+    patch = rows * (int(cols.max()) + 1) + cols
+    crowd = np.bincount(patch[tiny], minlength=int(patch.max()) + 1)
+    return tiny & (crowd[patch] >= TEXTURE_SPECKS)
 
 
 def _big(stats: dict[str, np.ndarray], keep: np.ndarray) -> np.ndarray:

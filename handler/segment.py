@@ -3,10 +3,11 @@
 The ink map (``handler.ink.find_ink``) becomes pieces (``handler.pieces``: connected components without
 clutter, along the writing's slant, a 5's flag or a 7's bar joined to its digit). Then candidates are
 made: each piece alone, neighbouring pieces together (a broken loop, a 4 in two strokes), and wide pieces
-cut in two or three along the cheapest paths through thin places (touching digits). All candidates are
-classified in one interpreter call, and the reading with the best score, the classifier's confidence plus
-shape priors (width, height, aspect for the digit read, gaps and overlaps, ink the cuts run along), is
-chosen by dynamic programming.
+cut in two or three along the cheapest paths through thin places and along straight slanted lines
+(touching digits, overlapping ones). All candidates are classified in one interpreter call, and the
+reading with the best score, the classifier's confidence less its "not a digit" output (a fragment, two
+digits in one input) plus shape priors (width, height, aspect for the digit read, gaps and overlaps, ink
+the cuts run along, closed loops they cut through), is chosen by dynamic programming.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from handler.errors import UnusableImage
+from handler.components import label_runs, paint
 from handler.morphology import max_filter
 from handler.pieces import MIN_PIXELS, Line, Piece, find_pieces
 from handler.preprocess import center_by_mass, fit_to_box
@@ -47,6 +49,7 @@ GAP_JOINED = 0.1  # per line height of gap between pieces read as one digit
 JOIN_APART = 0.45  # per pair of pieces read as one digit that stand side by side (1 - overlap)
 OVERLAP_PARTED = 0.73  # per unit of overlap (of the narrower piece) between neighbours read as two digits
 ALONG = 1.58  # per line height of stroke a cut runs along
+LOOP_CUT = 8.0  # per square line height of closed loop a cut runs through (a 0 or 6 halved reads as two digits)
 NOT_DIGIT_COST = 3.0  # per unit of P(not a digit), on top of the digit's log-probability it lowers (dev seeds 1-2)
 PER_DIGIT = -0.08  # per digit read (tuned: slightly negative, a reading of more digits is not held back)
 ODD_ASPECT = 0.61  # per unit of width / height outside the range MNIST's training digits of the class read span
@@ -110,9 +113,10 @@ class _Option:
     gaps: float = 0.0  # line heights of space between joined pieces
     apart: float = 0.0  # joined pieces side by side: sum of (1 - overlap of the narrower)
     along: float = 0.0  # line heights of stroke the cuts run along
+    looped: float = 0.0  # square line heights of the closed loops the cuts run through
 
     def cost(self) -> float:
-        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along
+        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along + LOOP_CUT * self.looped
 
 
 def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
@@ -152,6 +156,7 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
         for base, path, along in zip(np.tile(chunk, len(found_paths) // len(chunk)), found_paths, along_paths,
                                      strict=True):
             paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
+    holes, hole_area = _holes(line, piece)
     found = sorted(paths.values(), key=lambda p: p[0])
     splits: list[tuple[tuple[float, np.ndarray, int], ...]] = [(p,) for p in found]
     if piece.width > 2 * WIDE * line.height:
@@ -165,8 +170,28 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
         parts = [_candidate(line, [piece], (a, b)) for a, b in zip(edges, edges[1:], strict=False)]
         if all(part is not None for part in parts):
             along = sum(p[2] for p in split) / line.height
-            options.append(_Option(index, index + 1, parts, along=along))  # type: ignore[arg-type]
+            looped = sum(_looped(holes, hole_area, p[1] - piece.left) for p in split) / line.height**2
+            options.append(_Option(index, index + 1, parts, along=along, looped=looped))  # type: ignore[arg-type]
     return options
+
+
+def _holes(line: Line, piece: Piece) -> tuple[np.ndarray, np.ndarray]:
+    """The piece's closed loops: paper it encloses (label per pixel of its box, -1 elsewhere) and their areas.
+    Touching digits that overlap enclose only a sliver between them; a 0, 6, 8 or 9 encloses its loop."""
+    core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
+    padded = np.pad(~core, 1, constant_values=True)  # the paper around the piece is one component
+    paper = label_runs(padded)
+    labels = paint(paper, padded.shape)
+    labels = np.where(labels == labels[0, 0], -1, labels)[1:-1, 1:-1]
+    return labels, np.bincount(labels[labels >= 0], minlength=paper.count)
+
+
+def _looped(holes: np.ndarray, hole_area: np.ndarray, path: np.ndarray) -> float:
+    """Pixels of the closed loops that a cut (its first column right of the cut per row, in the box) runs through."""
+    rows = np.arange(len(path))
+    columns = np.clip(path, 0, holes.shape[1] - 1)
+    crossed = np.unique(holes[rows, columns])
+    return float(hole_area[crossed[crossed >= 0]].sum())
 
 
 def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
