@@ -37,6 +37,7 @@ from model.independent.pen import Pen
 HELD_OUT_SEED = 20261216  # the reported seed; never run while the segmenter was being developed
 DEFAULT_PER_CONDITION = 40
 DIGITS = (2, 6)
+WIDTH_PER_DIGIT = 1.1  # of the height: a digit and its gap, so the captures leave the number a margin
 TOUCHING_SHARE = 0.25  # of handwritten numbers outside the touching conditions
 FONT_DIRS = (Path("/usr/share/fonts"),)
 FONT_NAMES = ("dkg", "breip", "humor-sans", "femkeklaver", "comicneue", "dancingscript")
@@ -173,7 +174,7 @@ def generate(condition: str, index: int, *, seed: int, mnist: MnistDigits) -> Nu
         pair = int(rng.integers(len(digits) - 1))
         touching = pair if how == "touching" or rng.random() < TOUCHING_SHARE else None
         source, write = handwritten(digits, index, rng, mnist, touching)
-    data, how_captured = CAPTURES[capture](write, rng, 0.75 * len(digits))
+    data, how_captured = CAPTURES[capture](write, rng, WIDTH_PER_DIGIT * len(digits))
     content_type = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
     return NumberPicture(condition, index, "".join(map(str, digits)), f"{source} ({how_captured})", data, content_type)
 
