@@ -7,6 +7,7 @@ import math
 from handler.classifier import DigitClassifier
 from handler.config import Settings
 from handler.decode import DecodedImage, decode_image
+from handler.errors import UnusableImage
 from handler.ink import find_ink
 from handler.schemas import DigitInNumber, NumberPrediction
 from handler.segment import Digit, read_line
@@ -15,6 +16,7 @@ from handler.service import Calibration, check_upload, png_data_url
 # A number shares the picture among its digits: read at 1.5 times a single digit's work side (decode.WORK_SIDE),
 # so each digit of a long number in a photo still spans enough pixels (1024 read no better here, 4x slower).
 NUMBER_WORK_SIDE = 768
+SECOND_LOOK_BELOW = 0.1  # a reading this unsure is tried again with the picture's colours inverted
 
 
 def read_number(data: bytes, content_type: str | None, settings: Settings, classifier: DigitClassifier, *,
@@ -23,9 +25,36 @@ def read_number(data: bytes, content_type: str | None, settings: Settings, class
     check_upload(data, settings.MAX_UPLOAD_BYTES)
     image = decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS, work_side=NUMBER_WORK_SIDE,
                          declared_type=content_type)
-    digits = read_line(find_ink(image.rgb, image.alpha), classifier.predict, max_digits=settings.MAX_NUMBER_DIGITS)
+    digits = read_digits(image, classifier, max_digits=settings.MAX_NUMBER_DIGITS)
     scale = box_scale(image)
     return to_number([to_digit(digit, scale, calibration, explain=explain) for digit in digits])
+
+
+def read_digits(image: DecodedImage, classifier: DigitClassifier, *, max_digits: int) -> list[Digit]:
+    """The line's digits. An opaque picture read with little confidence, or not at all, is read once more
+    with its colours inverted, and the more confident reading kept: under uneven light ``find_ink`` takes
+    ink on bright paper to be dark, and light ink on a mid-tone paper (chalk on kraft) then reads as junk."""
+    try:
+        first = read_line(find_ink(image.rgb, image.alpha), classifier.predict, max_digits=max_digits)
+    except UnusableImage as failure:
+        if image.alpha is not None:
+            raise
+        try:
+            return read_line(find_ink(255 - image.rgb, None), classifier.predict, max_digits=max_digits)
+        except UnusableImage:
+            raise failure from None
+    if image.alpha is not None or reading_confidence(first) >= SECOND_LOOK_BELOW:
+        return first
+    try:
+        second = read_line(find_ink(255 - image.rgb, None), classifier.predict, max_digits=max_digits)
+    except UnusableImage:
+        return first
+    return second if reading_confidence(second) > reading_confidence(first) else first
+
+
+def reading_confidence(digits: list[Digit]) -> float:
+    """The number's confidence as answered: the product of its digits' (``to_digit``)."""
+    return math.prod(float(digit.probabilities.max()) for digit in digits)
 
 
 def box_scale(image: DecodedImage) -> tuple[float, float]:

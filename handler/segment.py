@@ -3,10 +3,11 @@
 The ink map (``handler.ink.find_ink``) becomes pieces (``handler.pieces``: connected components without
 clutter, along the writing's slant, a 5's flag or a 7's bar joined to its digit). Then candidates are
 made: each piece alone, neighbouring pieces together (a broken loop, a 4 in two strokes), and wide pieces
-cut in two or three along the cheapest paths through thin places (touching digits). All candidates are
-classified in one interpreter call, and the reading with the best score, the classifier's confidence plus
-shape priors (width, height, aspect for the digit read, gaps and overlaps, ink the cuts run along), is
-chosen by dynamic programming.
+cut in two or three along the cheapest paths through thin places and along straight slanted lines
+(touching digits, overlapping ones). All candidates are classified in one interpreter call, and the
+reading with the best score, the classifier's confidence less its "not a digit" output (a fragment, two
+digits in one input) plus shape priors (width, height, aspect for the digit read, gaps and overlaps, ink
+the cuts run along, closed loops they cut through), is chosen by dynamic programming.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import numpy as np
 from PIL import Image
 
 from handler.errors import UnusableImage
+from handler.components import label_runs, paint
 from handler.morphology import max_filter
 from handler.pieces import MIN_PIXELS, Line, Piece, find_pieces
 from handler.preprocess import center_by_mass, fit_to_box
 
+NOT_A_DIGIT = 10  # the column of handler.classifier.NOT_A_DIGIT (not imported: that module loads LiteRT)
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, >= 10) probabilities
 
 VIEWS = ((0, 0), (2, -2), (-2, 2))  # (down, right) shifts of each candidate's 28x28 input, read together
@@ -46,6 +49,8 @@ GAP_JOINED = 0.1  # per line height of gap between pieces read as one digit
 JOIN_APART = 0.45  # per pair of pieces read as one digit that stand side by side (1 - overlap)
 OVERLAP_PARTED = 0.73  # per unit of overlap (of the narrower piece) between neighbours read as two digits
 ALONG = 1.58  # per line height of stroke a cut runs along
+LOOP_CUT = 8.0  # per square line height of closed loop a cut runs through (a 0 or 6 halved reads as two digits)
+NOT_DIGIT_COST = 3.0  # per unit of P(not a digit), on top of the digit's log-probability it lowers (dev seeds 1-2)
 PER_DIGIT = -0.08  # per digit read (tuned: slightly negative, a reading of more digits is not held back)
 ODD_ASPECT = 0.61  # per unit of width / height outside the range MNIST's training digits of the class read span
 # 2nd and 98th percentile of width along the slant / height of MNIST's training digits (x_train[:20000]), per class.
@@ -82,14 +87,14 @@ def read_line(ink: np.ndarray, classify: Classify, *, max_digits: int) -> list[D
     if len(reading) > max_digits:
         raise UnusableImage(f"too many digits: the picture holds {len(reading)}, a number may have at most {max_digits}")
     return [Digit(box=(c.box[2], c.box[0], c.box[3] - c.box[2], c.box[1] - c.box[0]), model_input=c.image,
-                  probabilities=p) for c, p in reading]
+                  probabilities=digit_columns(p[np.newaxis])[0]) for c, p in reading]
 
 
 def read_candidates(classify: Classify, images: list[np.ndarray]) -> np.ndarray:
-    """P(0)..P(9) of each image, averaged over VIEWS: an image that is really one digit reads the same in
-    each, a fragment or two digits in one often does not (a single int8 reading says 1.0 to almost anything)."""
+    """P(0)..P(9) (and P(not a digit), when the model has it) of each image, averaged over VIEWS: an image that
+    is really one digit reads the same in each, a fragment or two digits in one often does not."""
     views = [np.roll(np.stack(images), shift, axis=(1, 2)) for shift in VIEWS]
-    readings = digit_columns(classify(np.concatenate(views)))
+    readings = np.asarray(classify(np.concatenate(views)))
     return readings.reshape(len(VIEWS), len(images), -1).mean(axis=0)
 
 
@@ -108,9 +113,10 @@ class _Option:
     gaps: float = 0.0  # line heights of space between joined pieces
     apart: float = 0.0  # joined pieces side by side: sum of (1 - overlap of the narrower)
     along: float = 0.0  # line heights of stroke the cuts run along
+    looped: float = 0.0  # square line heights of the closed loops the cuts run through
 
     def cost(self) -> float:
-        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along
+        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along + LOOP_CUT * self.looped
 
 
 def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
@@ -146,8 +152,11 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
     paths: dict[bytes, tuple[float, np.ndarray, int]] = {}
     cells = (piece.bottom - piece.top) * (piece.right - piece.left + 1)
     for chunk in np.array_split(bases, max(1, -(-len(bases) * cells // PATH_CELLS))):  # memory stays bounded
-        for base, path, along in zip(chunk, *_cut_paths(line, piece, chunk), strict=True):
+        found_paths, along_paths = _cut_paths(line, piece, chunk)
+        for base, path, along in zip(np.tile(chunk, len(found_paths) // len(chunk)), found_paths, along_paths,
+                                     strict=True):
             paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
+    holes, hole_area = _holes(line, piece)
     found = sorted(paths.values(), key=lambda p: p[0])
     splits: list[tuple[tuple[float, np.ndarray, int], ...]] = [(p,) for p in found]
     if piece.width > 2 * WIDE * line.height:
@@ -161,14 +170,34 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
         parts = [_candidate(line, [piece], (a, b)) for a, b in zip(edges, edges[1:], strict=False)]
         if all(part is not None for part in parts):
             along = sum(p[2] for p in split) / line.height
-            options.append(_Option(index, index + 1, parts, along=along))  # type: ignore[arg-type]
+            looped = sum(_looped(holes, hole_area, p[1] - piece.left) for p in split) / line.height**2
+            options.append(_Option(index, index + 1, parts, along=along, looped=looped))  # type: ignore[arg-type]
     return options
+
+
+def _holes(line: Line, piece: Piece) -> tuple[np.ndarray, np.ndarray]:
+    """The piece's closed loops: paper it encloses (label per pixel of its box, -1 elsewhere) and their areas.
+    Touching digits that overlap enclose only a sliver between them; a 0, 6, 8 or 9 encloses its loop."""
+    core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
+    padded = np.pad(~core, 1, constant_values=True)  # the paper around the piece is one component
+    paper = label_runs(padded)
+    labels = paint(paper, padded.shape)
+    labels = np.where(labels == labels[0, 0], -1, labels)[1:-1, 1:-1]
+    return labels, np.bincount(labels[labels >= 0], minlength=paper.count)
+
+
+def _looped(holes: np.ndarray, hole_area: np.ndarray, path: np.ndarray) -> float:
+    """Pixels of the closed loops that a cut (its first column right of the cut per row, in the box) runs through."""
+    rows = np.arange(len(path))
+    columns = np.clip(path, 0, holes.shape[1] - 1)
+    crossed = np.unique(holes[rows, columns])
+    return float(hole_area[crossed[crossed >= 0]].sum())
 
 
 def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each sheared x in ``bases``: the cheapest top-to-bottom path near the slanted line there (few
     stroke pixels, little wandering), as the first column right of it per row of the piece, and the stroke
-    pixels on it. All paths at once: (N, rows) columns and (N,) counts."""
+    pixels on it; then the slanted lines themselves. All at once: (2N, rows) columns and (2N,) counts."""
     core = np.isin(line.labels[piece.top : piece.bottom, piece.left : piece.right], piece.components)
     rows, width = core.shape
     ink = np.zeros((rows, width + 1), dtype=np.float64)
@@ -192,6 +221,9 @@ def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray,
     every = np.arange(len(bases))
     for row in range(rows - 1, 0, -1):
         paths[:, row - 1] = paths[:, row] + moves[every, row, paths[:, row]] - 1
+    # The slanted lines themselves too: through two digits that overlap, every path crosses strokes, and the
+    # cheapest one often wanders into a loop; the straight cut through the overlap leaves each digit whole.
+    paths = np.concatenate([paths, np.ceil(lines).astype(np.int64)])
     along = ink[np.arange(rows)[np.newaxis, :], paths].sum(axis=1)
     return paths + piece.left, along
 
@@ -237,6 +269,15 @@ def _shape_cost(candidate: _Candidate, digit: int) -> float:
             + ODD_ASPECT * (max(0.0, low - aspect) + max(0.0, aspect - high)) + PER_DIGIT)
 
 
+def _candidate_score(candidate: _Candidate, read: np.ndarray) -> float:
+    """log P(the digit read) less its shape's cost; P(not a digit), where the model has it, counts again: a cut
+    that leaves a fragment, or two digits squeezed into one input, is what that output learnt to refuse."""
+    digits = digit_columns(read[np.newaxis])[0]
+    digit = int(np.argmax(digits))
+    refused = float(read[NOT_A_DIGIT]) if len(read) > NOT_A_DIGIT else 0.0
+    return float(np.log(max(float(digits[digit]), 1e-6))) - NOT_DIGIT_COST * refused - _shape_cost(candidate, digit)
+
+
 def _best_reading(pieces: list[Piece], options: list[_Option],
                   probabilities: dict[int, np.ndarray]) -> list[tuple[_Candidate, np.ndarray]]:
     """The highest-scoring sequence of options covering every piece once, left to right (dynamic programming)."""
@@ -249,10 +290,7 @@ def _best_reading(pieces: list[Piece], options: list[_Option],
         if not np.isfinite(best[option.start]):
             continue
         score = best[option.start] - option.cost() - parted[option.start]
-        for candidate in option.candidates:
-            read = probabilities[id(candidate)]
-            digit = int(np.argmax(read))
-            score += float(np.log(max(float(read[digit]), 1e-6))) - _shape_cost(candidate, digit)
+        score += sum(_candidate_score(candidate, probabilities[id(candidate)]) for candidate in option.candidates)
         if score > best[option.end]:
             best[option.end], chosen[option.end] = score, option
     reading: list[tuple[_Candidate, np.ndarray]] = []

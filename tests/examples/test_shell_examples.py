@@ -29,6 +29,8 @@ NOT_RUN = {
     "make train EPOCHS=5 SEEDS=1234": "trains the model (tests/model/test_pipeline.py runs a tiny training)",
     "make numbers-report": "regenerates model/NUMBERS.md (tests/model/test_numbers.py reads a small set)",
     ".venv/bin/python -m model.numbers --out /tmp/numbers": "writes the number pictures (tests/model/test_numbers.py)",
+    ".venv/bin/python -m model.independent.numbers":
+        "grades 360 numbers for minutes (tests/model/test_independent_numbers.py grades one)",
     "make feedback-report FEEDBACK=.feedback/": "tests/model/test_feedback_report.py runs it on generated records",
     "make retrain FEEDBACK=.feedback/": "fine-tunes for minutes: tests/model/test_retrain.py runs a short one",
     "make serve-uvicorn": "another server like `make serve`: tests/browser start the app with uvicorn the same way",

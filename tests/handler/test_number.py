@@ -11,7 +11,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from handler.decode import DecodedImage
-from handler.number import box_scale, to_digit, to_number
+from handler import number
+from handler.errors import UnusableImage
+from handler.number import box_scale, read_digits, to_digit, to_number
 from handler.segment import Digit
 from handler.service import Calibration
 from tests.utils import encode_image, invoke
@@ -165,3 +167,52 @@ def test_box_scale_maps_work_pixels_to_the_upright_upload(stored, decoded, scale
     image = DecodedImage(rgb=np.zeros((decoded[1], decoded[0], 3), np.uint8), alpha=None, original_size=stored,
                          format="PNG")
     assert box_scale(image) == pytest.approx(scale)
+
+
+class _Reader:
+    """Stands in for ``read_line``: the picture as given reads ``first``, the inverted one ``second`` (a digit
+    string and its confidence per digit, or an error)."""
+
+    def __init__(self, first, second) -> None:
+        self.readings, self.calls = {"as given": first, "inverted": second}, []
+
+    def __call__(self, ink, classify, *, max_digits):
+        which = "as given" if ink[0, 0] == 0 else "inverted"
+        self.calls.append(which)
+        reading = self.readings[which]
+        if isinstance(reading, Exception):
+            raise reading
+        text, confidence = reading
+        return [Digit((0, 0, 1, 1), np.zeros((28, 28)), np.eye(10)[int(d)] * confidence) for d in text]
+
+
+_NO_MODEL = type("NoModel", (), {"predict": None})()  # read_line is stood in for: the model is never asked
+
+
+def _second_look(monkeypatch, first, second, alpha=None):
+    reader = _Reader(first, second)
+    monkeypatch.setattr(number, "find_ink", lambda rgb, alpha: rgb[..., 0].astype(np.float32))
+    monkeypatch.setattr(number, "read_line", reader)
+    image = DecodedImage(np.zeros((4, 4, 3), dtype=np.uint8), alpha, (4, 4), "PNG")
+    return "".join(str(d.probabilities.argmax()) for d in read_digits(image, _NO_MODEL, max_digits=12)), reader.calls
+
+
+def test_a_confident_reading_is_not_read_again(monkeypatch):
+    assert _second_look(monkeypatch, ("17", 0.9), ("44", 1.0)) == ("17", ["as given"])
+
+
+def test_an_unsure_reading_is_read_inverted_and_the_more_confident_kept(monkeypatch):
+    # Light ink on a mid-tone paper under uneven light: find_ink takes the paper's shading for the ink.
+    assert _second_look(monkeypatch, ("11", 0.2), ("74", 0.95)) == ("74", ["as given", "inverted"])
+    assert _second_look(monkeypatch, ("11", 0.2), ("74", 0.1)) == ("11", ["as given", "inverted"])
+
+
+def test_a_picture_with_no_digit_either_way_keeps_the_first_error(monkeypatch):
+    with pytest.raises(UnusableImage, match="first"):
+        _second_look(monkeypatch, UnusableImage("first"), UnusableImage("second"))
+    assert _second_look(monkeypatch, UnusableImage("first"), ("7", 0.9))[0] == "7"
+
+
+def test_a_transparent_picture_is_read_once_its_alpha_is_the_ink(monkeypatch):
+    alpha = np.full((4, 4), 255, dtype=np.uint8)
+    assert _second_look(monkeypatch, ("11", 0.2), ("74", 0.95), alpha=alpha) == ("11", ["as given"])

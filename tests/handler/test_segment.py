@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from handler.errors import UnusableImage
 from handler.pieces import find_pieces
+from handler import segment
 from handler.segment import digit_columns, read_line
 from handler.service import load_classifier
 from tests.conftest import SHIPPED_MODEL
@@ -99,3 +100,42 @@ def test_digit_columns_reads_the_ten_digits_of_an_eleven_class_model():
     eleven = np.array([[0.1] * 9 + [0.05, 0.05]])
     assert digit_columns(eleven).shape == (1, 10)
     assert digit_columns(eleven)[0, 9] == pytest.approx(0.05)
+
+
+def test_read_line_ignores_a_solid_desk_strip_that_stops_short_of_the_edge(classify):
+    page = ink([at(ONE, 80), at(SEVEN, 200)])
+    page[:, 385:412] = 1.0  # the desk past the paper, a few pixels in from the border the paper was sampled on
+    assert [str(d.probabilities.argmax()) for d in read_line(page, classify, max_digits=12)] == ["1", "7"]
+
+
+def test_read_line_ignores_a_speckled_strip_that_stops_short_of_the_edge(classify):
+    page = ink([at(ONE, 80), at(SEVEN, 200)])
+    page[:, 380:410] = np.random.default_rng(1).random((page.shape[0], 30)) > 0.6
+    assert [str(d.probabilities.argmax()) for d in read_line(page, classify, max_digits=12)] == ["1", "7"]
+
+
+def test_read_line_clutter_along_the_top_does_not_set_the_line(classify):
+    page = ink([at(ONE, 80, 100), at(SEVEN, 200, 100)], size=(420, 260))
+    rng = np.random.default_rng(2)
+    for left, right in ((0, 170), (190, 420)):  # a desk's texture in two blobs, heavier than the digits
+        page[:40, left:right] = rng.random((40, right - left)) > 0.3
+    assert [str(d.probabilities.argmax()) for d in read_line(page, classify, max_digits=12)] == ["1", "7"]
+
+
+def test_read_line_splits_two_overlapping_zeros(classify):
+    # Pushed together until one's loop runs into the other's: no path between them avoids the strokes.
+    pair = ink([], size=(300, 180), ellipses=[(60, 30, 130, 140), (118, 30, 188, 140)])
+    assert len(find_pieces(pair)[1]) == 1
+    assert "".join(str(d.probabilities.argmax()) for d in read_line(pair, classify, max_digits=12)) == "00"
+
+
+def test_a_cut_through_a_closed_loop_counts_the_loop_and_a_cut_beside_it_does_not():
+    # A 0 with a 1 touching its right side: cuts inside the 0 halve its loop, the cut at the 1 does not.
+    page = ink([[(172, 30), (172, 140)]], size=(260, 180), ellipses=[(60, 30, 170, 140)])
+    line, pieces = find_pieces(page)
+    assert len(pieces) == 1
+    cuts = segment._cut_options(line, pieces[0], 0)
+    halves = sorted((option.candidates[0].box[3], option.looped) for option in cuts if len(option.candidates) == 2)
+    assert all(looped > 0.2 for right, looped in halves if right < 150)  # through the loop: all of it counted
+    assert halves[-1][0] > 160 and halves[-1][1] == 0  # between the 0 and the 1
+    assert segment.LOOP_CUT > 0

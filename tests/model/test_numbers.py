@@ -11,10 +11,10 @@ from handler.service import load_classifier
 from model.numbers import CONDITIONS, DIGITS, generate, generate_set
 from tests.conftest import SHIPPED_MODEL
 
-SEED = 4  # neither the report's seed (0) nor the seeds the segmenter was tuned on (1, 2)
+SEED = 4  # neither the report's seed (0) nor the seeds the segmenter was tuned on (1, 2) and checked on (3)
 PER_CONDITION = 4
-# A regression guard, below what this set reads today (39 of 44); the aim is 97% (model/NUMBERS.md).
-MIN_EXACTLY_RIGHT = 0.85
+# A regression guard, below what this set reads today (41 of 44); the aim is 97% (model/NUMBERS.md).
+MIN_EXACTLY_RIGHT = 0.88
 
 
 def test_generate_is_a_pure_function_of_seed_condition_and_index() -> None:
