@@ -63,8 +63,8 @@ def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classif
     Ink beside the digit that could be a second digit (a finger's tip, a page's edge, or really a digit) is
     judged by ``classify`` when given (``pick_digit``); without it, it is a 422.
     """
-    if alpha is None and is_mnist_form(to_grey(rgb)):
-        return to_grey(rgb)  # already what the model reads: fitting it again would only blur it
+    if alpha is None and rgb.shape[:2] == (MNIST_SIZE, MNIST_SIZE) and is_mnist_form(grey := to_grey(rgb)):
+        return grey  # already what the model reads: fitting it again would only blur it
     ink = despeckled(find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha)))
     inputs = [center_by_mass(fit_to_box(ink[top:bottom, left:right])) for top, bottom, left, right in digit_boxes(ink)]
     if len(inputs) == 1:
