@@ -118,3 +118,15 @@ def test_request_log_never_contains_image_bytes(client, capsys):
     logs, _ = written(out)
     assert [line["route"] for line in logs] == ["/predict"]
     assert "PNG" not in out and "secret-name" not in out and len(out) < 3000
+
+
+def test_the_logger_of_a_service_still_writes_after_another_level_is_asked(capsys):
+    # A second Powertools Logger of the same name gets no handler: asking for another level must not make one.
+    first, second = get_logger("level-test", "INFO"), get_logger("level-test", "DEBUG")
+    assert first is second
+    capsys.readouterr()
+    second.info("after the level changed")
+    [line], _ = written(capsys.readouterr().out)
+    assert line["message"] == "after the level changed" and line["level"] == "INFO"
+    get_logger("level-test", "WARNING").info("filtered")
+    assert written(capsys.readouterr().out) == ([], [])
