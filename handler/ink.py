@@ -213,12 +213,15 @@ def _line_slope(mask: np.ndarray) -> float:
     if rows.size == 0:
         return 0.0
     width = -(-mask.shape[1] // LINE_SEARCH_STEP)
-    scores, longest = [], []
-    for slope in LINE_SLOPES:  # how unevenly the sheared rows are filled: the sum of their squared counts
-        sheared = rows - np.round(slope * (np.arange(width) - width / 2)).astype(np.intp)[columns]
-        counts = np.bincount(sheared - sheared.min())
-        scores.append(float(np.dot(counts, counts)))
-        longest.append(int(counts.max()))
+    offsets = np.round(np.outer(LINE_SLOPES, np.arange(width) - width / 2)).astype(np.intp)
+    sheared = rows - offsets[:, columns]  # (slopes, points): each point's row along each slope
+    sheared -= sheared.min()
+    span = int(sheared.max()) + 1
+    # Row counts for every slope at once (one bincount, each slope's rows apart); how unevenly they fill: squares.
+    counts = np.bincount((sheared + span * np.arange(len(LINE_SLOPES))[:, np.newaxis]).ravel(),
+                         minlength=span * len(LINE_SLOPES)).reshape(len(LINE_SLOPES), span)
+    scores = np.einsum("ij,ij->i", counts, counts).astype(np.float64)
+    longest = counts.max(axis=1)
     best = int(np.argmax(scores))
     is_line = longest[best] >= LINE_LENGTH * width  # a row of ink across half the picture at that slope
     return float(LINE_SLOPES[best]) if is_line and scores[best] > LEVEL_MARGIN * scores[len(LINE_SLOPES) // 2] else 0.0

@@ -40,8 +40,10 @@ def _running(values: np.ndarray, size: int, axis: int, reduce: Reduce) -> np.nda
     moved = np.moveaxis(values, axis, 0)
     length = moved.shape[0]
     before = (size - 1) // 2
-    padding = [(before, size - 1 - before)] + [(0, 0)] * (moved.ndim - 1)
-    window, span = np.pad(moved, padding, mode="edge"), 1
+    # Edges repeated, as np.pad(mode="edge") would, without its per-call overhead (this runs many times a request).
+    first, last = moved[:1], moved[-1:]
+    window = np.concatenate([np.repeat(first, before, axis=0), moved, np.repeat(last, size - 1 - before, axis=0)])
+    span = 1
     while span * 2 <= size:  # window[i] = reduce(padded[i : i + span])
         window = reduce(window[:-span], window[span:])
         span *= 2
