@@ -95,11 +95,8 @@ def is_mnist_form(grey: np.ndarray) -> bool:
         return False
     if max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 not in (BOX_SIZE - 1, BOX_SIZE):
         return False
-    total = float(grey.sum())
     centre = (MNIST_SIZE - 1) / 2
-    row_offset = float(grey.sum(axis=1) @ np.arange(MNIST_SIZE)) / total - centre
-    col_offset = float(grey.sum(axis=0) @ np.arange(MNIST_SIZE)) / total - centre
-    return max(abs(row_offset), abs(col_offset)) <= 1.0
+    return max(abs(mass - centre) for mass in centre_of_mass(grey)) <= 1.0
 
 
 def pick_digit(inputs: list[np.ndarray], probabilities: np.ndarray) -> np.ndarray:
@@ -273,15 +270,22 @@ def _resize_to(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(image, dtype=np.float32)
 
 
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) of the image's centre of mass; its middle when it is blank."""
+    height, width = image.shape
+    row_mass, col_mass = image.sum(axis=1, dtype=np.float64), image.sum(axis=0, dtype=np.float64)
+    total = float(row_mass.sum())
+    if not total:
+        return (height - 1) / 2, (width - 1) / 2
+    return float(row_mass @ np.arange(height)) / total, float(col_mass @ np.arange(width)) / total
+
+
 def center_by_mass(digit: np.ndarray, size: int = MNIST_SIZE) -> np.ndarray:
     """Place ``digit`` in a ``size`` x ``size`` field so its centre of mass is at the centre (as MNIST)."""
     height, width = digit.shape
     if height > size or width > size:
         raise ValueError(f"digit of shape {digit.shape} does not fit in {size}x{size}")
-    row_mass, col_mass = digit.sum(axis=1, dtype=np.float64), digit.sum(axis=0, dtype=np.float64)
-    total = float(row_mass.sum())
-    com_row = float(row_mass @ np.arange(height)) / total if total else (height - 1) / 2
-    com_col = float(col_mass @ np.arange(width)) / total if total else (width - 1) / 2
+    com_row, com_col = centre_of_mass(digit)
     top = int(np.clip(round(size / 2 - com_row), 0, size - height))
     left = int(np.clip(round(size / 2 - com_col), 0, size - width))
     field = np.zeros((size, size), dtype=np.float32)
