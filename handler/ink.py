@@ -213,8 +213,7 @@ def _line_slope(mask: np.ndarray) -> float:
     if rows.size == 0:
         return 0.0
     width = -(-mask.shape[1] // LINE_SEARCH_STEP)
-    offsets = np.round(np.outer(LINE_SLOPES, np.arange(width) - width / 2)).astype(np.intp)
-    sheared = rows - offsets[:, columns]  # (slopes, points): each point's row along each slope
+    sheared = rows - _shear_offsets(LINE_SLOPES, width)[:, columns]  # (slopes, points): each point's row per slope
     sheared -= sheared.min()
     span = int(sheared.max()) + 1
     # Row counts for every slope at once (one bincount, each slope's rows apart); how unevenly they fill: squares.
@@ -229,8 +228,13 @@ def _line_slope(mask: np.ndarray) -> float:
 
 def _sheared_rows(shape: tuple[int, int], slope: float) -> np.ndarray:
     """Row indices that follow lines of ``slope`` through the picture's middle column."""
-    offsets = np.round(slope * (np.arange(shape[1]) - shape[1] / 2)).astype(np.intp)
+    [offsets] = _shear_offsets(np.array([slope]), shape[1])
     return np.arange(shape[0])[:, np.newaxis] + offsets[np.newaxis, :]
+
+
+def _shear_offsets(slopes: np.ndarray, width: int) -> np.ndarray:
+    """(slopes, width) rows by which a line of each slope has moved at each column, from the middle one."""
+    return np.round(np.outer(slopes, np.arange(width) - width / 2)).astype(np.intp)
 
 
 def _dilate_1d(mask: np.ndarray, size: int, axis: int) -> np.ndarray:
