@@ -34,19 +34,22 @@ def read_digits(image: DecodedImage, classifier: DigitClassifier, *, max_digits:
     """The line's digits. An opaque picture read with little confidence, or not at all, is read once more
     with its colours inverted, and the more confident reading kept: under uneven light ``find_ink`` takes
     ink on bright paper to be dark, and light ink on a mid-tone paper (chalk on kraft) then reads as junk."""
+    def inverted() -> list[Digit]:
+        return read_line(find_ink(255 - image.rgb, None), classifier.predict, max_digits=max_digits)
+
     try:
         first = read_line(find_ink(image.rgb, image.alpha), classifier.predict, max_digits=max_digits)
     except UnusableImage as failure:
         if image.alpha is not None:
             raise
         try:
-            return read_line(find_ink(255 - image.rgb, None), classifier.predict, max_digits=max_digits)
+            return inverted()
         except UnusableImage:
             raise failure from None
     if image.alpha is not None or reading_confidence(first) >= SECOND_LOOK_BELOW:
         return first
     try:
-        second = read_line(find_ink(255 - image.rgb, None), classifier.predict, max_digits=max_digits)
+        second = inverted()
     except UnusableImage:
         return first
     return second if reading_confidence(second) > reading_confidence(first) else first
