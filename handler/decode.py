@@ -22,11 +22,12 @@ from handler.image_header import MEDIA_TYPES, Header, read_header
 
 ACCEPTED_FORMATS = frozenset(MEDIA_TYPES)
 ACCEPTED = "send a PNG, JPEG, GIF, BMP, WebP or TIFF image"
-# One digit is found and read well at this size; a 12 MP photo is decoded reduced towards it.
+# One digit is found and read well at this size; larger pictures are shrunk to it.
 WORK_SIDE = 512
-# A JPEG may decode as small as this fraction of the work side: a 4000 px photo at 1/8 (500 px) instead of
-# 1/4 (1000 px, then shrunk), which saves a third of its decode; thin ink still spans a pixel there.
-MIN_DRAFT_FRACTION = 0.75
+# A JPEG decodes reduced by its DCT (1/2 to 1/8) to the smallest scale whose longest side is still at least this:
+# a 1 MP photo at 1/4 (288 px), a 12 MP one at 1/8 (500 px). The ink work costs per pixel, and strokes scale with the
+# digit: one a tenth of a 1 MP frame still spans 22 px (MNIST fits digits to 20) with strokes over a pixel wide.
+MIN_WORK_SIDE = 256
 OPAQUE = 250  # an alpha channel whose every pixel is at least this is ignored (screenshots save one)
 # Only JPEG decodes reduced; other formats decode every pixel first (a lossless WebP of 40 MP is 1.6 kB
 # and took 835 MB): above this they are refused, keeping the worst uploads under 400 MB in a 512 MB Lambda.
@@ -92,16 +93,17 @@ def read_image_header(data: bytes, *, max_pixels: int, declared_type: str | None
     return header
 
 
-def decode_image(data: bytes, *, max_pixels: int, work_side: int | None = WORK_SIDE, declared_type: str | None = None,
-                 budget: DecodeBudget | None = None) -> DecodedImage:
-    """Decode an upload to 8-bit RGB + alpha, reduced to ``work_side`` (``None`` keeps every pixel)."""
+def decode_image(data: bytes, *, max_pixels: int, work_side: int | None = WORK_SIDE, min_side: int = MIN_WORK_SIDE,
+                 declared_type: str | None = None, budget: DecodeBudget | None = None) -> DecodedImage:
+    """Decode an upload to 8-bit RGB + alpha, reduced to ``work_side`` (``None`` keeps every pixel); a JPEG
+    may decode smaller, down to ``min_side`` on its longest side."""
     header = read_image_header(data, max_pixels=max_pixels, declared_type=declared_type)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=[header.format])
             if work_side and header.format == "JPEG":  # DCT scaling at 1/2..1/8: far less work
-                image.draft(image.mode, draft_size(image.size, work_side))
+                image.draft(image.mode, draft_size(image.size, min(min_side, work_side)))
             if budget is not None:  # a single-scan JPEG is decoded at the reduced size, the rest in full
                 budget.charge(header.pixels if header.whole_image_decode else image.width * image.height, len(data))
             image.load()
@@ -122,10 +124,10 @@ def decode_image(data: bytes, *, max_pixels: int, work_side: int | None = WORK_S
     )
 
 
-def draft_size(size: tuple[int, int], work_side: int) -> tuple[int, int]:
-    """The size to ask ``Image.draft`` for: the largest JPEG reduction that keeps the longest side at least
-    ``MIN_DRAFT_FRACTION`` of ``work_side`` (draft picks the smallest scale that is at least this size)."""
-    scale = min(1.0, work_side * MIN_DRAFT_FRACTION / max(size))
+def draft_size(size: tuple[int, int], min_side: int) -> tuple[int, int]:
+    """The size to ask ``Image.draft`` for: it picks the largest JPEG reduction that is at least this size,
+    so the longest side stays at least ``min_side``."""
+    scale = min(1.0, min_side / max(size))
     return max(1, math.ceil(size[0] * scale)), max(1, math.ceil(size[1] * scale))
 
 

@@ -16,6 +16,7 @@ from handler.service import Calibration, check_upload, png_data_url
 # A number shares the picture among its digits: read at 1.5 times a single digit's work side (decode.WORK_SIDE),
 # so each digit of a long number in a photo still spans enough pixels (1024 read no better here, 4x slower).
 NUMBER_WORK_SIDE = 768
+NUMBER_MIN_SIDE = 576  # a JPEG decodes reduced no further than this on its longest side (decode.MIN_WORK_SIDE)
 SECOND_LOOK_BELOW = 0.1  # a reading this unsure is tried again with the picture's colours inverted
 
 
@@ -24,7 +25,7 @@ def read_number(data: bytes, content_type: str | None, settings: Settings, class
     """Check and decode one upload, find the digits of its line and read them (one interpreter call)."""
     check_upload(data, settings.MAX_UPLOAD_BYTES)
     image = decode_image(data, max_pixels=settings.MAX_IMAGE_PIXELS, work_side=NUMBER_WORK_SIDE,
-                         declared_type=content_type)
+                         min_side=NUMBER_MIN_SIDE, declared_type=content_type)
     digits = read_digits(image, classifier, max_digits=settings.MAX_NUMBER_DIGITS)
     scale = box_scale(image)
     return to_number([to_digit(digit, scale, calibration, explain=explain) for digit in digits])

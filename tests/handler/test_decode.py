@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from handler.decode import WORK_SIDE, DecodeBudget, decode_image, draft_size, read_image_header
+from handler.decode import MIN_WORK_SIDE, WORK_SIDE, DecodeBudget, decode_image, draft_size, read_image_header
 from handler.errors import InvalidImage, UnsupportedMediaType, UploadTooLarge
 
 LIMIT = 40_000_000
@@ -119,9 +119,8 @@ def test_decode_image_turns_exif_rotated_photos_upright(orientation):
     assert image.rgb[:8, :8].mean() < 40 and image.rgb[-8:, -8:].mean() > 215
 
 
-def test_decode_image_reduces_a_large_jpeg_to_the_work_side():
-    photo = Image.new("RGB", (3000, 2000), "white")
-    image = decode_image(encoded(photo, "JPEG"), max_pixels=LIMIT)
+def test_decode_image_shrinks_a_large_picture_to_the_work_side():
+    image = decode_image(encoded(Image.new("RGB", (3000, 2000), "white"), "PNG"), max_pixels=LIMIT)
     assert max(image.rgb.shape[:2]) == WORK_SIDE and image.original_size == (3000, 2000)
 
 
@@ -130,19 +129,29 @@ def test_decode_image_without_work_side_keeps_every_pixel():
     assert image.rgb.shape == (700, 900, 3)
 
 
-def test_draft_size_asks_for_three_quarters_of_the_work_side_on_the_longest_side():
-    assert draft_size((4000, 3000), 640) == (480, 360)
-    assert draft_size((3000, 4000), 640) == (360, 480)
+def test_draft_size_keeps_the_longest_side_at_least_the_smallest_side_asked():
+    assert draft_size((4000, 3000), 480) == (480, 360)
+    assert draft_size((3000, 4000), 480) == (360, 480)
 
 
 def test_draft_size_never_asks_to_enlarge():
     assert draft_size((300, 200), 512) == (300, 200)
 
 
-def test_decode_image_takes_a_12mp_jpeg_at_an_eighth():
-    photo = Image.new("RGB", (4000, 3000), "white")
-    image = decode_image(encoded(photo, "JPEG"), max_pixels=LIMIT)
-    assert image.rgb.shape[:2] == (375, 500)
+@pytest.mark.parametrize(("size", "decoded"), [
+    ((4000, 3000), (375, 500)),  # 12 MP at 1/8
+    ((1152, 864), (216, 288)),  # 1 MP at 1/4
+    ((3000, 2000), (250, 375)),  # 1/8
+    ((900, 675), (338, 450)),  # 1/2: a quarter would be under MIN_WORK_SIDE
+])
+def test_decode_image_takes_a_jpeg_at_the_smallest_dct_scale_over_the_min_side(size, decoded):
+    image = decode_image(encoded(Image.new("RGB", size, "white"), "JPEG"), max_pixels=LIMIT)
+    assert image.rgb.shape[:2] == decoded and max(decoded) >= MIN_WORK_SIDE
+
+
+def test_decode_image_can_keep_a_jpeg_larger_for_many_digits():
+    photo = encoded(Image.new("RGB", (1152, 864), "white"), "JPEG")
+    assert decode_image(photo, max_pixels=LIMIT, work_side=768, min_side=576).rgb.shape[:2] == (432, 576)
 
 
 def test_decode_image_keeps_real_transparency_as_alpha():
