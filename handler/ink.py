@@ -38,6 +38,7 @@ DARK_PAGE = 60  # of 255: an evenly lit border this dark is a dark page or scree
 EDGE_SHARPNESS = 0.25
 EDGE_MIN_CONTRAST = 24  # of 255: edges weaker than this are paper noise, not a stroke's border
 EDGE_REACH = 0.1  # of the shorter side: a bold stroke's half-width, the farthest ink lies from its edge
+RELATIVE_INK = 0.3  # of the strongest sharp edge within reach: fainter pixels there are shade, not ink
 # Ruled and squared paper: straight lines across at least half the picture, at most LINE_THICKNESS of its
 # shorter side thick (and never less than MIN_LINE_THICKNESS px)
 # (a thin-pen 1 is shorter, or slanted). Lines up to FAINT_LINE_THICKNESS thick (a blurred photo's) go too where
@@ -49,9 +50,16 @@ FAINT_LINE_THICKNESS, FAINT_LINE, STROKE_LEVEL = 0.035, 0.8, 99  # STROKE_LEVEL:
 # fills rows LEVEL_MARGIN times more unevenly than level.
 LINE_SEARCH_STEP, LINE_SLOPES, LEVEL_MARGIN = 4, np.linspace(-0.14, 0.14, 15), 1.15
 LINE_SLOPES_TRIED = 2
+LINE_GAP = 0.03  # of the picture's width: the longest break in a faint printed line that still joins it
 # A page on a desk: where the picture's centre differs from its border by this much (of 255, in some channel),
 # the border pixels this close to the centre's colour are the paper, if they are at least MIN_PAPER_BORDER of it.
 PAPER_MATCH, MIN_PAPER_BORDER = 40, 0.1
+# Beyond the page: at least this share of the border far (PAPER_MATCH) from the paper's colour, traced on a copy
+# OFF_PAGE_SCALE times smaller; its edge is sharp where the pixels just past it are within SHARP_EDGE of the
+# paper's colour (a share of the way from the paper to what lies beyond). On development photos a desk's edge or a
+# finger's measured 0.01-0.24 there, a shadow band's or a vignette's 0.40-0.48.
+MIN_OFF_PAGE_BORDER, OFF_PAGE_SCALE, SHARP_EDGE = 0.05, 4, 0.33
+OFF_PAGE_OPENING = 0.06  # of the copy's shorter side: twice a bold felt tip's stroke
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -131,7 +139,46 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.n
     distance = _chebyshev(_relit(rgb, *correction), paper)
     # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
     paper_level = None if on_paper is None or on_paper.all() else int(np.median(border_pixels(distance)[on_paper]))
-    return without_lines(sharp_only(distance, paper_level))
+    inked = without_lines(sharp_only(distance, paper_level))
+    beyond = off_page(rgb, paper)
+    return inked if beyond is None else np.where(beyond, 0, inked).astype(np.uint8)
+
+
+def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
+    """Where the picture shows what lies beyond the page (a desk past its edge, a finger): the region entering
+    from the frame's edge in a colour other than the paper's, ending at a sharp edge. None when there is none.
+
+    A shadow or a vignette also darkens the border, but it fades out over many pixels, while a page's edge
+    or a finger's is sharp; flattening cannot tell a desk's grain from ink, so this is decided on colour."""
+    border = border_pixels(rgb).astype(np.int16)
+    far = np.abs(border - paper.astype(np.int16)).max(axis=1) >= PAPER_MATCH
+    if far.mean() < MIN_OFF_PAGE_BORDER or min(rgb.shape[:2]) < LIGHT_MIN_SIDE:
+        return None
+    other = np.median(border[far], axis=0)
+    # A quarter-size copy: the desk's grain averages out, a stroke thins to a line the fill cannot pass along.
+    small = np.asarray(Image.fromarray(rgb).reduce(OFF_PAGE_SCALE), dtype=np.int16)
+    to_paper = np.abs(small - paper.astype(np.int16)).max(axis=2)
+    beyond = (np.abs(small - other.astype(np.int16)).max(axis=2) < to_paper) & (to_paper >= PAPER_MATCH // 2)
+    # Strokes are dark too: an opening wider than a bold one keeps the fill from running along a digit that
+    # touches the desk. What is narrower than it beyond the page is left to sharp_only and clear_border.
+    window = max(3, 2 * round(OFF_PAGE_OPENING * min(beyond.shape) / 2) + 1)
+    beyond = max_filter(min_filter(beyond, window), window)
+    reached = np.zeros_like(beyond)
+    for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
+        reached[edge] = beyond[edge]
+    while not np.array_equal(grown := max_filter(reached, 3) & beyond, reached):
+        reached = grown
+    if not reached.any():
+        return None
+    # Just past the region: nearly the paper where the edge is sharp, still half shade where it fades.
+    outside = max_filter(reached, 3) & ~reached
+    if not outside.any() or np.median(to_paper[outside]) > SHARP_EDGE * np.abs(other - paper).max():
+        return None
+    margin = max_filter(reached, 3)  # the edge's own blur
+    full = np.repeat(np.repeat(margin, OFF_PAGE_SCALE, axis=0), OFF_PAGE_SCALE, axis=1)
+    covered = np.zeros(rgb.shape[:2], dtype=bool)
+    covered[: full.shape[0], : full.shape[1]] = full[: rgb.shape[0], : rgb.shape[1]]
+    return covered
 
 
 def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarray:
@@ -152,7 +199,10 @@ def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarr
         counts = np.cumsum(Image.fromarray(distance).histogram())
         paper_level = int(np.searchsorted(counts, counts[-1] / 2))
     floor = max(2 * paper_level + MIN_FLOOR, EDGE_MIN_CONTRAST)
-    return np.where(max_filter(edges, reach) & (distance > floor), distance, 0).astype(np.uint8)
+    # Near a stroke, what is far fainter than its edge is the shade it crosses (a shadow's edge beside the digit).
+    nearby_edge = max_filter(np.where(edges, contrast, 0), reach)
+    keep = (distance > floor) & (distance > RELATIVE_INK * nearby_edge) & (nearby_edge > 0)
+    return np.where(keep, distance, 0).astype(np.uint8)
 
 
 def without_lines(distance: np.ndarray) -> np.ndarray:
@@ -166,9 +216,10 @@ def without_lines(distance: np.ndarray) -> np.ndarray:
     counts = np.cumsum(np.bincount(distance[mask], minlength=256))
     strokes = int(np.searchsorted(counts, counts[-1] * STROKE_LEVEL / 100))  # percentile from the histogram: no sort
     faint = distance < FAINT_LINE * strokes
-    # Vertical lines are the horizontal lines of the transposed picture.
-    lines = _level_lines(mask, faint, thickest, thickest_faint)
-    lines |= _level_lines(mask.T, faint.T, thickest, thickest_faint).T
+    # Vertical lines are the horizontal lines of the transposed picture. They go first, and the horizontal ones
+    # are sought without them: where squared paper's lines cross, neither line is thin until the other is gone.
+    lines = _level_lines(mask.T, faint.T, thickest, thickest_faint).T
+    lines |= _level_lines(mask & ~lines, faint, thickest, thickest_faint)
     return np.where(lines, 0, distance).astype(np.uint8)
 
 
@@ -196,6 +247,8 @@ def _level_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_fa
 def _horizontal_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_faint: int) -> np.ndarray:
     length = max(3, round(LINE_LENGTH * mask.shape[1]))
     thick = _dilate_1d(mask, 5, 0)  # a line not quite straight steps by a pixel now and then
+    # and a faint one (a small picture's, JPEG's) breaks into dashes: gaps this short are bridged
+    thick = _dilate_1d(thick, max(3, round(LINE_GAP * mask.shape[1])), 1)
     long_runs = _dilate_1d(_erode_1d(thick, length, 1), length, 1) & mask
     if not long_runs.any():
         return long_runs

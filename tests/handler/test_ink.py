@@ -7,7 +7,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from handler.errors import UnusableImage
-from handler.ink import _int_percentiles, as_uint8, find_ink, flatten_light, ink_from_colour, normalize_ink, to_grey
+from handler.ink import (
+    _int_percentiles, as_uint8, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page, to_grey,
+)
 
 PAPER, INK = (235, 230, 220), (30, 30, 40)
 
@@ -212,3 +214,44 @@ def test_find_ink_reads_a_big_light_digit_on_a_dark_photographed_page():
     ink = find_ink(np.asarray(picture))
     assert ink[180, 100:140].mean() > 0.8  # the ring is ink
     assert ink[180, 240] < 0.1 and ink[5:15, 5:15].max() < 0.1  # its hole and the page are not
+
+
+def grained_desk(shape=(360, 480), colour=(110, 105, 100), seed=3) -> np.ndarray:
+    """A desk's surface: grain streaks (sharp, stroke-like to an edge detector) along a diagonal."""
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+    streaks = np.sin((xs + ys) * 2 * np.pi / 9) * 35 + np.random.default_rng(seed).normal(0.0, 4.0, shape)
+    return np.clip(np.asarray(colour, dtype=np.float32) + streaks[..., np.newaxis], 0, 255).astype(np.uint8)
+
+
+def test_find_ink_drops_a_grained_desk_beyond_the_page_s_edge():
+    picture = grained_desk()
+    picture[:, :400] = photo_of_seven()[:, :400]  # the page's edge at x = 400, the desk beyond it
+    ink = find_ink(picture)
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.8
+    assert ink[:, 396:].max() < 0.25  # none of the grain is ink
+
+
+def test_off_page_marks_the_desk_and_a_finger_not_a_soft_shadow():
+    picture = grained_desk()
+    picture[:, :400] = photo_of_seven()[:, :400]
+    ImageDraw.Draw(image := Image.fromarray(picture)).rectangle([180, 300, 230, 360], fill=(200, 140, 110))  # a finger
+    paper = np.array(PAPER, dtype=np.uint8)
+    beyond = off_page(np.asarray(image), paper)
+    assert beyond[:, 404:].all() and beyond[310:, 190:220].all()
+    assert not beyond[stroke_mask(size=(480, 360), width=8)].any() and not beyond[:, :170].any()
+    # A shadow band entering from the edge is as dark, but fades: it is the page, in the shade.
+    assert off_page(photo_of_seven(light=soft_band(depth=0.5, centre=0.95)), paper) is None
+
+
+def squared_paper(picture: Image.Image, spacing=24, colour=(165, 185, 215)) -> Image.Image:
+    draw = ImageDraw.Draw(picture)
+    for step in range(spacing // 2, max(picture.size), spacing):
+        draw.line([(0, step), (picture.width, step)], fill=colour, width=1)
+        draw.line([(step, 0), (step, picture.height)], fill=colour, width=1)
+    return picture
+
+
+def test_find_ink_removes_squared_paper_where_its_lines_cross_too():
+    ink = find_ink(np.asarray(squared_paper(Image.fromarray(photo_of_seven()))))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.6  # the 7's bar lies along a line (y = 108)
+    assert ink[200:, 300:].max() < 0.25  # no dot left where two lines crossed
