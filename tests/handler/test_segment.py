@@ -139,3 +139,17 @@ def test_a_cut_through_a_closed_loop_counts_the_loop_and_a_cut_beside_it_does_no
     assert all(looped > 0.2 for right, looped in halves if right < 150)  # through the loop: all of it counted
     assert halves[-1][0] > 160 and halves[-1][1] == 0  # between the 0 and the 1
     assert segment.LOOP_CUT > 0
+
+
+def test_a_short_candidate_read_as_one_costs_more_than_the_same_shape_read_as_another_digit():
+    # A stroke cut off a digit reads as a confident 1 and is often shorter than the line; a written 1 is not.
+    def cost(digit: int, height: float) -> float:
+        candidate = segment._Candidate((0, 0, 0, 0), width=0.3 * height, height=height, image=np.zeros((28, 28)))
+        return segment._shape_cost(candidate, digit)
+
+    def extra(height: float) -> float:  # what the 1 pays beyond a 7 of the same aspect
+        return cost(1, height) - cost(7, height)
+
+    assert extra(1.2) == pytest.approx(extra(1.0))  # a full-height 1 pays nothing for its height
+    assert extra(0.75) - extra(1.0) == pytest.approx(segment.ONE_SHORT * (1.0 - 0.75)) and segment.ONE_SHORT > 0
+    assert extra(0.6) > extra(0.75)
