@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from handler.errors import UnusableImage
-from handler.morphology import max_filter, min_filter, running as _running_1d
+from handler.morphology import coarse_max_filter, max_filter, mean_3x3, min_filter, running as _running_1d
 
 BORDER = 2  # px of the picture's edge taken as paper
 NOISE_SIGMAS = 6.0  # ink differs from paper by more than this many standard deviations of the paper's noise
@@ -39,6 +39,7 @@ EDGE_SHARPNESS = 0.25
 EDGE_MIN_CONTRAST = 24  # of 255: edges weaker than this are paper noise, not a stroke's border
 EDGE_REACH = 0.1  # of the shorter side: a bold stroke's half-width, the farthest ink lies from its edge
 RELATIVE_INK = 0.3  # of the strongest sharp edge within reach: fainter pixels there are shade, not ink
+REACH_POOL = 4  # that strongest edge is sought on a copy this many times smaller (a few pixels more reach)
 # Ruled and squared paper: straight lines across at least half the picture, at most LINE_THICKNESS of its
 # shorter side thick (and never less than MIN_LINE_THICKNESS px)
 # (a thin-pen 1 is shorter, or slanted). Lines up to FAINT_LINE_THICKNESS thick (a blurred photo's) go too where
@@ -186,7 +187,7 @@ def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarr
 
     ``paper_level``: the distance typical of the paper (default: the median pixel's)."""
     # On a 3x3 average: a stroke's border still rises within two pixels, a camera's noise on the shading no longer.
-    values = np.asarray(Image.fromarray(distance).filter(ImageFilter.BoxBlur(1)), dtype=np.int16)
+    values = mean_3x3(distance)
     rise = np.zeros_like(values)
     rise[:, 1:-1] = np.abs(values[:, 2:] - values[:, :-2])
     np.maximum(rise[1:-1], np.abs(values[2:] - values[:-2]), out=rise[1:-1])
@@ -200,8 +201,9 @@ def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarr
         paper_level = int(np.searchsorted(counts, counts[-1] / 2))
     floor = max(2 * paper_level + MIN_FLOOR, EDGE_MIN_CONTRAST)
     # Near a stroke, what is far fainter than its edge is the shade it crosses (a shadow's edge beside the digit).
-    nearby_edge = max_filter(np.where(edges, contrast, 0), reach)
-    keep = (distance > floor) & (distance > RELATIVE_INK * nearby_edge) & (nearby_edge > 0)
+    strongest = coarse_max_filter(np.where(edges, contrast, 0).astype(np.uint8), reach, REACH_POOL)
+    faintest = (strongest * RELATIVE_INK).astype(np.uint8)  # uint8 comparisons: the picture's size, twice
+    keep = max_filter(edges, reach) & (distance > np.maximum(faintest, min(floor, 255)))
     return np.where(keep, distance, 0).astype(np.uint8)
 
 

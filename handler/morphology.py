@@ -24,6 +24,47 @@ def min_filter(values: np.ndarray, size: int) -> np.ndarray:
     return _square(values, size, np.minimum)
 
 
+def mean_3x3(values: np.ndarray) -> np.ndarray:
+    """uint8 -> int16 mean over the 3 x 3 pixels around each (edges repeated), rounded: Pillow's BoxBlur(1)
+    to within 1, in a fifth of its time on small pictures."""
+    wide = values.astype(np.uint16)
+    rows = wide.copy()  # shifted in-place sums, the edge row counted again where its neighbour is missing
+    rows[1:] += wide[:-1]
+    rows[:-1] += wide[1:]
+    rows[0] += wide[0]
+    rows[-1] += wide[-1]
+    sums = rows.copy()
+    sums[:, 1:] += rows[:, :-1]
+    sums[:, :-1] += rows[:, 1:]
+    sums[:, 0] += rows[:, 0]
+    sums[:, -1] += rows[:, -1]
+    return ((sums + 4) // 9).astype(np.int16)
+
+
+def coarse_max_filter(values: np.ndarray, size: int, factor: int) -> np.ndarray:
+    """``max_filter`` for wide windows, on a copy ``factor`` times smaller: at least the maximum over the
+    ``size`` window, at most that over one ``2 * factor`` wider (where a few pixels of reach do not matter)."""
+    radius = -(-(size // 2) // factor)
+    grown = max_filter(max_pool(values, factor), 2 * radius + 1)
+    return np.repeat(np.repeat(grown, factor, axis=0), factor, axis=1)[: values.shape[0], : values.shape[1]]
+
+
+def max_pool(values: np.ndarray, factor: int) -> np.ndarray:
+    """Maximum over ``factor`` x ``factor`` blocks (the last ones may be partial)."""
+    if factor == 1:
+        return values
+    # Maxima of strided slices: numpy's max over two inner axes of a reshape is ten times slower.
+    rows = np.zeros((-(-values.shape[0] // factor), values.shape[1]), dtype=values.dtype)
+    for offset in range(min(factor, values.shape[0])):
+        part = values[offset::factor]
+        np.maximum(rows[: len(part)], part, out=rows[: len(part)])
+    pooled = np.zeros((rows.shape[0], -(-values.shape[1] // factor)), dtype=values.dtype)
+    for offset in range(min(factor, values.shape[1])):
+        part = rows[:, offset::factor]
+        np.maximum(pooled[:, : part.shape[1]], part, out=pooled[:, : part.shape[1]])
+    return pooled
+
+
 def running(values: np.ndarray, size: int, axis: int, reduce: Reduce) -> np.ndarray:
     """``reduce`` (np.maximum or np.minimum) over a window of ``size`` along one ``axis`` only."""
     return values.copy() if size <= 1 else _running(values, size, axis, reduce)

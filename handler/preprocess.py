@@ -16,7 +16,7 @@ from PIL import Image
 
 from handler.errors import UnusableImage
 from handler.ink import as_uint8, find_ink, to_grey
-from handler.morphology import grow, max_filter, min_filter, neighbour_count, stroke_width, thin
+from handler.morphology import grow, max_filter, max_pool, min_filter, neighbour_count, stroke_width, thin
 
 __all__ = ["preprocess_auto", "preprocess_mnist", "to_grey", "ink_bounding_box", "fit_to_box", "center_by_mass"]
 
@@ -175,7 +175,7 @@ def clear_border(mask: np.ndarray) -> np.ndarray:
     count as connected) by growing from the edge within the ink until nothing changes.
     """
     factor = max(1, -(-max(mask.shape) // CLEAR_SIDE))
-    pooled = _max_pool(mask, factor)
+    pooled = max_pool(mask, factor)
     reached = np.zeros_like(pooled)
     for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
         reached[edge] = pooled[edge]
@@ -188,21 +188,6 @@ def clear_border(mask: np.ndarray) -> np.ndarray:
         return mask  # nothing of digit size apart from the edge: the digit itself touches it
     cleared = np.repeat(np.repeat(reached, factor, axis=0), factor, axis=1)[: mask.shape[0], : mask.shape[1]]
     return mask & ~cleared
-
-
-def _max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
-    if factor == 1:
-        return mask
-    # OR of strided slices: numpy's any() over two inner axes of a reshape is ten times slower.
-    rows = np.zeros((-(-mask.shape[0] // factor), mask.shape[1]), dtype=bool)
-    for offset in range(min(factor, mask.shape[0])):
-        part = mask[offset::factor]
-        rows[: len(part)] |= part
-    pooled = np.zeros((rows.shape[0], -(-mask.shape[1] // factor)), dtype=bool)
-    for offset in range(min(factor, mask.shape[1])):
-        part = rows[:, offset::factor]
-        pooled[:, : part.shape[1]] |= part
-    return pooled
 
 
 def _main_span(profile: np.ndarray, *, by_height: bool = False, size: int = 0) -> tuple[int, int]:

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from handler.morphology import grow, max_filter, min_filter, neighbour_count, stroke_width, thin
+from PIL import Image, ImageFilter
+
+from handler.morphology import (
+    coarse_max_filter, grow, max_filter, max_pool, mean_3x3, min_filter, neighbour_count, stroke_width, thin,
+)
 
 
 def reference_filter(values: np.ndarray, size: int, reduce) -> np.ndarray:
@@ -81,3 +85,23 @@ def test_neighbour_count_counts_the_3x3_block():
     mask[1, 1] = mask[1, 2] = mask[4, 4] = True
     counts = neighbour_count(mask)
     assert counts[1, 1] == 2 and counts[4, 4] == 1 and counts[2, 2] == 2 and counts[0, 4] == 0
+
+
+def test_mean_3x3_is_pillows_box_blur_to_within_one_step():
+    values = np.random.default_rng(5).integers(0, 256, (37, 53), dtype=np.uint8)
+    expected = np.asarray(Image.fromarray(values).filter(ImageFilter.BoxBlur(1)), dtype=np.int16)
+    assert np.abs(mean_3x3(values) - expected).max() <= 1
+
+
+def test_max_pool_takes_each_block_s_maximum_partial_blocks_included():
+    values = np.arange(35, dtype=np.int16).reshape(5, 7)
+    assert max_pool(values, 3).tolist() == [[16, 19, 20], [30, 33, 34]]
+
+
+@pytest.mark.parametrize(("size", "factor"), [(9, 2), (45, 4), (21, 3)])
+def test_coarse_max_filter_reaches_at_least_the_window_and_little_beyond(size, factor):
+    values = np.zeros((90, 120), dtype=np.uint8)
+    values[np.random.default_rng(size).integers(0, 90, 12), np.random.default_rng(factor).integers(0, 120, 12)] = 200
+    coarse = coarse_max_filter(values, size, factor)
+    assert (coarse >= max_filter(values, size)).all()
+    assert (coarse <= max_filter(values, size + 4 * factor)).all()
