@@ -251,6 +251,10 @@ def _horizontal_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thicke
     thick = _dilate_1d(mask, 5, 0)  # a line not quite straight steps by a pixel now and then
     # and a faint one (a small picture's, JPEG's) breaks into dashes: gaps this short are bridged
     thick = _dilate_1d(thick, max(3, round(LINE_GAP * mask.shape[1])), 1)
+    # No row holds enough for a run that long (half of it at the picture's edge, repeated there by the erosion):
+    # no line, as in most photos, and the long erosion is skipped.
+    if np.count_nonzero(thick, axis=1).max() < (length + 1) // 2:
+        return np.zeros_like(mask)
     long_runs = _dilate_1d(_erode_1d(thick, length, 1), length, 1) & mask
     if not long_runs.any():
         return long_runs
