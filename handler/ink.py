@@ -15,7 +15,9 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from handler.errors import UnusableImage
-from handler.morphology import coarse_max_filter, max_filter, mean_3x3, min_filter, running as _running_1d
+from handler.morphology import (
+    coarse_max_filter, connected_to_edge, max_filter, mean_3x3, min_filter, running as _running_1d,
+)
 
 BORDER = 2  # px of the picture's edge taken as paper
 NOISE_SIGMAS = 6.0  # ink differs from paper by more than this many standard deviations of the paper's noise
@@ -164,11 +166,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     # touches the desk. What is narrower than it beyond the page is left to sharp_only and clear_border.
     window = max(3, 2 * round(OFF_PAGE_OPENING * min(beyond.shape) / 2) + 1)
     beyond = max_filter(min_filter(beyond, window), window)
-    reached = np.zeros_like(beyond)
-    for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
-        reached[edge] = beyond[edge]
-    while not np.array_equal(grown := max_filter(reached, 3) & beyond, reached):
-        reached = grown
+    reached = connected_to_edge(beyond)
     if not reached.any():
         return None
     # Just past the region: nearly the paper where the edge is sharp, still half shade where it fades.

@@ -16,7 +16,9 @@ from PIL import Image
 
 from handler.errors import UnusableImage
 from handler.ink import as_uint8, find_ink, to_grey
-from handler.morphology import grow, max_filter, max_pool, min_filter, neighbour_count, stroke_width, thin
+from handler.morphology import (
+    connected_to_edge, grow, max_filter, max_pool, min_filter, neighbour_count, stroke_width, thin,
+)
 
 __all__ = ["preprocess_auto", "preprocess_mnist", "to_grey", "ink_bounding_box", "fit_to_box", "center_by_mass"]
 
@@ -176,13 +178,9 @@ def clear_border(mask: np.ndarray) -> np.ndarray:
     """
     factor = max(1, -(-max(mask.shape) // CLEAR_SIDE))
     pooled = max_pool(mask, factor)
-    reached = np.zeros_like(pooled)
-    for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
-        reached[edge] = pooled[edge]
+    reached = connected_to_edge(pooled)
     if not reached.any():
         return mask
-    while not np.array_equal(grown := max_filter(reached, 3) & pooled, reached):
-        reached = grown
     inside = np.argwhere(pooled & ~reached)
     if inside.size == 0 or np.ptp(inside, axis=0).max() + 1 < MIN_INSIDE * min(pooled.shape):
         return mask  # nothing of digit size apart from the edge: the digit itself touches it

@@ -9,7 +9,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageFilter
 
 from handler.morphology import (
-    coarse_max_filter, grow, max_filter, max_pool, mean_3x3, min_filter, neighbour_count, stroke_width, thin,
+    coarse_max_filter, connected_to_edge, grow, max_filter, max_pool, mean_3x3, min_filter, neighbour_count,
+    stroke_width, thin,
 )
 
 
@@ -105,3 +106,12 @@ def test_coarse_max_filter_reaches_at_least_the_window_and_little_beyond(size, f
     coarse = coarse_max_filter(values, size, factor)
     assert (coarse >= max_filter(values, size)).all()
     assert (coarse <= max_filter(values, size + 4 * factor)).all()
+
+
+def test_connected_to_edge_keeps_what_touches_the_edge_and_its_diagonal_neighbours():
+    mask = np.zeros((8, 8), dtype=bool)
+    mask[0:3, 2] = True  # from the top edge down
+    mask[3, 3] = True  # joined diagonally
+    mask[5:7, 5:7] = True  # an island
+    assert connected_to_edge(mask).tolist() == (mask & ~np.pad(np.ones((2, 2), dtype=bool), ((5, 1), (5, 1)))).tolist()
+    assert not connected_to_edge(np.pad(np.ones((2, 2), dtype=bool), 3)).any()
