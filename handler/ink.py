@@ -59,9 +59,10 @@ LINE_GAP = 0.03  # of the picture's width: the longest break in a faint printed 
 PAPER_MATCH, MIN_PAPER_BORDER = 40, 0.1
 # Beyond the page: at least this share of the border far (PAPER_MATCH) from the paper's colour, traced on a copy
 # OFF_PAGE_SCALE times smaller; its edge is sharp where the pixels just past it are within SHARP_EDGE of the
-# paper's colour (a share of the way from the paper to what lies beyond). On development photos a desk's edge or a
-# finger's measured 0.01-0.24 there, a shadow band's or a vignette's 0.40-0.48.
-MIN_OFF_PAGE_BORDER, OFF_PAGE_SCALE, SHARP_EDGE = 0.05, 4, 0.33
+# paper's colour (a share of the way from the paper to what lies beyond), or a pixel farther within SHARP_EDGE_FARTHER.
+# On development photos a desk's edge or a finger's measured 0.01-0.24 just past it (a blurred finger 0.37, then
+# 0.08), a shadow band's or a vignette's 0.40-0.49, then 0.21-0.47. A finger's tip can be 1% of the border.
+MIN_OFF_PAGE_BORDER, OFF_PAGE_SCALE, SHARP_EDGE, SHARP_EDGE_FARTHER = 0.01, 4, 0.33, 0.12
 OFF_PAGE_OPENING = 0.06  # of the copy's shorter side: twice a bold felt tip's stroke
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
@@ -137,12 +138,14 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.n
     correction = _light_correction(rgb, paper, grey)
     if correction is None:
         distance = _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
-        # Evenly lit notebook paper too; a clean screenshot or canvas is left alone (a drawn 1 may be straight).
-        return without_lines(distance) if grey is not None and _is_photo(grey) else distance
-    distance = _chebyshev(_relit(rgb, *correction), paper)
-    # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
-    paper_level = None if on_paper is None or on_paper.all() else int(np.median(border_pixels(distance)[on_paper]))
-    inked = without_lines(sharp_only(distance, paper_level))
+        if grey is None or not _is_photo(grey):  # a clean screenshot or canvas: left alone (a drawn 1 may be straight)
+            return distance
+        inked = without_lines(distance)  # evenly lit notebook paper too
+    else:
+        distance = _chebyshev(_relit(rgb, *correction), paper)
+        # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
+        paper_level = None if on_paper is None or on_paper.all() else int(np.median(border_pixels(distance)[on_paper]))
+        inked = without_lines(sharp_only(distance, paper_level))
     beyond = off_page(rgb, paper)
     return inked if beyond is None else np.where(beyond, 0, inked).astype(np.uint8)
 
@@ -169,12 +172,14 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     reached = connected_to_edge(beyond)
     if not reached.any():
         return None
-    # Just past the region: nearly the paper where the edge is sharp, still half shade where it fades.
-    outside = max_filter(reached, 3) & ~reached
-    if not outside.any() or np.median(to_paper[outside]) > SHARP_EDGE * np.abs(other - paper).max():
+    # Just past the region: nearly the paper where the edge is sharp, still half shade where it fades; a pixel
+    # farther, a blurred finger's edge is the paper too, while a shadow's is still fading.
+    margin = max_filter(reached, 3)
+    span = np.abs(other - paper).max()
+    past = [(margin & ~reached, SHARP_EDGE), (max_filter(reached, 5) & ~margin, SHARP_EDGE_FARTHER)]
+    if not any(ring.any() and np.median(to_paper[ring]) <= share * span for ring, share in past):
         return None
-    margin = max_filter(reached, 3)  # the edge's own blur
-    full = np.repeat(np.repeat(margin, OFF_PAGE_SCALE, axis=0), OFF_PAGE_SCALE, axis=1)
+    full = np.repeat(np.repeat(margin, OFF_PAGE_SCALE, axis=0), OFF_PAGE_SCALE, axis=1)  # with the edge's blur
     covered = np.zeros(rgb.shape[:2], dtype=bool)
     covered[: full.shape[0], : full.shape[1]] = full[: rgb.shape[0], : rgb.shape[1]]
     return covered

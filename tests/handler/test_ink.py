@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.ink import (
@@ -255,3 +255,13 @@ def test_find_ink_removes_squared_paper_where_its_lines_cross_too():
     ink = find_ink(np.asarray(squared_paper(Image.fromarray(photo_of_seven()))))
     assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.6  # the 7's bar lies along a line (y = 108)
     assert ink[200:, 300:].max() < 0.25  # no dot left where two lines crossed
+
+
+def test_find_ink_drops_a_blurred_fingertip_entering_from_the_edge():
+    finger = Image.new("L", (480, 360), 0)
+    ImageDraw.Draw(finger).rounded_rectangle([420, -40, 470, 150], radius=25, fill=255)  # 2% of the border
+    finger = np.asarray(finger.filter(ImageFilter.GaussianBlur(4)), dtype=np.float32)[..., np.newaxis] / 255
+    picture = photo_of_seven() * (1 - finger) + np.array([150, 95, 70]) * finger  # out of focus, as it is close
+    ink = find_ink(np.clip(picture, 0, 255).astype(np.uint8))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.8
+    assert ink[:140, 410:].max() < 0.25
