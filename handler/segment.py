@@ -134,7 +134,7 @@ class _Option:
         return sum(area for _, area in self.cut_loops)
 
     def cost(self, own_loops: frozenset[Loop] | set[Loop] = frozenset()) -> float:
-        """What the option costs, its cuts charged for the loops among ``own_loops`` (loops of a digit) they run through."""
+        """What the option costs, its cuts charged for the loops among ``own_loops`` (a digit's) they run through."""
         looped = sum(area for loop, area in self.cut_loops if loop in own_loops)
         return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along + LOOP_CUT * looped
 
@@ -158,7 +158,7 @@ def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
         if piece.width > WIDE * height:
             holes, hole_area = _holes(line, piece)
             options += _cut_options(line, piece, start, (holes, hole_area))
-            alone = next((o for o in options if (o.start, o.end) == (start, start + 1) and len(o.candidates) == 1), None)
+            alone = next((o for o in options if (o.start, o.end, len(o.candidates)) == (start, start + 1, 1)), None)
             if alone is not None:  # uncut, the piece holds all its loops
                 whole = frozenset((start, int(label)) for label in np.flatnonzero(hole_area))
                 alone.candidates[0] = replace(alone.candidates[0], loops=whole)
