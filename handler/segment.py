@@ -7,13 +7,13 @@ cut in two or three along the cheapest paths through thin places and along strai
 (touching digits, overlapping ones). All candidates are classified in one interpreter call, and the
 reading with the best score, the classifier's confidence less its "not a digit" output (a fragment, two
 digits in one input) plus shape priors (width, height, aspect for the digit read, gaps and overlaps, ink
-the cuts run along, closed loops they cut through), is chosen by dynamic programming.
+the cuts run along, closed loops of a digit they cut through), is chosen by dynamic programming.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
@@ -54,6 +54,11 @@ JOIN_APART = 0.45  # per pair of pieces read as one digit that stand side by sid
 OVERLAP_PARTED = 0.73  # per unit of overlap (of the narrower piece) between neighbours read as two digits
 ALONG = 1.58  # per line height of stroke a cut runs along
 LOOP_CUT = 8.0  # per square line height of closed loop a cut runs through (a 0 or 6 halved reads as two digits)
+# ...when the loop is some digit's own: a candidate holding it whole (the uncut piece, a part of another cut) reads as
+# one of these. Touching digits enclose paper between them (a 2's tail run into a 3, a 1 against a 3's back) that no
+# candidate reads as a loop digit, and the cut that parts them must run through it (dev seeds: +0.2 points, own and
+# independent alike; a confidence threshold on that reading only lost).
+LOOP_DIGITS = frozenset({0, 4, 6, 8, 9})
 NOT_DIGIT_COST = 3.0  # per unit of P(not a digit), on top of the digit's log-probability it lowers (dev seeds 1-2)
 PER_DIGIT = -0.08  # per digit read (tuned: slightly negative, a reading of more digits is not held back)
 ODD_ASPECT = 0.61  # per unit of width / height outside the range MNIST's training digits of the class read span
@@ -71,12 +76,16 @@ class Digit:
     probabilities: np.ndarray
 
 
+Loop = tuple[int, int]  # a closed loop of the line: (index of its piece, its label in that piece's box)
+
+
 @dataclass(frozen=True)
 class _Candidate:
     box: tuple[int, int, int, int]  # top, bottom, left, right of its stroke pixels
     width: float  # along the slant, in line heights
     height: float  # in line heights
     image: np.ndarray
+    loops: frozenset[Loop] = frozenset()  # the closed loops of its piece that it holds whole
 
 
 def read_line(ink: np.ndarray, classify: Classify, *, max_digits: int) -> list[Digit]:
@@ -117,10 +126,17 @@ class _Option:
     gaps: float = 0.0  # line heights of space between joined pieces
     apart: float = 0.0  # joined pieces side by side: sum of (1 - overlap of the narrower)
     along: float = 0.0  # line heights of stroke the cuts run along
-    looped: float = 0.0  # square line heights of the closed loops the cuts run through
+    cut_loops: tuple[tuple[Loop, float], ...] = ()  # the closed loops the cuts run through, square line heights each
 
-    def cost(self) -> float:
-        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along + LOOP_CUT * self.looped
+    @property
+    def looped(self) -> float:
+        """Square line heights of the closed loops the cuts run through."""
+        return sum(area for _, area in self.cut_loops)
+
+    def cost(self, own_loops: frozenset[Loop] | set[Loop] = frozenset()) -> float:
+        """What the option costs, its cuts charged for the loops among ``own_loops`` (a digit's) they run through."""
+        looped = sum(area for loop, area in self.cut_loops if loop in own_loops)
+        return GAP_JOINED * self.gaps + JOIN_APART * self.apart + ALONG * self.along + LOOP_CUT * looped
 
 
 def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
@@ -140,7 +156,12 @@ def _options(line: Line, pieces: list[Piece]) -> list[_Option]:
                 options.append(_Option(start, end, [candidate], gaps, apart))
         piece = pieces[start]
         if piece.width > WIDE * height:
-            options += _cut_options(line, piece, start)
+            holes, hole_area = _holes(line, piece)
+            options += _cut_options(line, piece, start, (holes, hole_area))
+            alone = next((o for o in options if (o.start, o.end, len(o.candidates)) == (start, start + 1, 1)), None)
+            if alone is not None:  # uncut, the piece holds all its loops
+                whole = frozenset((start, int(label)) for label in np.flatnonzero(hole_area))
+                alone.candidates[0] = replace(alone.candidates[0], loops=whole)
     return options
 
 
@@ -149,8 +170,10 @@ def _overlap(a: Piece, b: Piece) -> float:
     return (min(a.x1, b.x1) - max(a.x0, b.x0)) / max(1.0, min(a.width, b.width))
 
 
-def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
-    """The piece cut in two (or three, when wide) along the cheapest paths near evenly spaced slanted lines."""
+def _cut_options(line: Line, piece: Piece, index: int, holes: tuple[np.ndarray, np.ndarray] | None = None,
+                 ) -> list[_Option]:
+    """The piece cut in two (or three, when wide) along the cheapest paths near evenly spaced slanted lines;
+    ``holes``: the piece's closed loops (``_holes``), when known already."""
     margin = CUT_MARGIN * line.height
     bases = np.arange(piece.x0 + margin, piece.x1 - margin + 1e-6, CUT_STEP * line.height)
     paths: dict[bytes, tuple[float, np.ndarray, int]] = {}
@@ -160,7 +183,7 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
         for base, path, along in zip(np.tile(chunk, len(found_paths) // len(chunk)), found_paths, along_paths,
                                      strict=True):
             paths.setdefault(path.tobytes(), (float(base), path, int(along)))  # two lines often find one path
-    holes, hole_area = _holes(line, piece)
+    holes, hole_area = holes if holes is not None else _holes(line, piece)
     found = sorted(paths.values(), key=lambda p: p[0])
     splits: list[tuple[tuple[float, np.ndarray, int], ...]] = [(p,) for p in found]
     if piece.width > 2 * WIDE * line.height:
@@ -174,8 +197,12 @@ def _cut_options(line: Line, piece: Piece, index: int) -> list[_Option]:
         parts = [_candidate(line, [piece], (a, b)) for a, b in zip(edges, edges[1:], strict=False)]
         if all(part is not None for part in parts):
             along = sum(p[2] for p in split) / line.height
-            looped = sum(_looped(holes, hole_area, p[1] - piece.left) for p in split) / line.height**2
-            options.append(_Option(index, index + 1, parts, along=along, looped=looped))  # type: ignore[arg-type]
+            crossed = sorted(set().union(*(_crossed(holes, p[1] - piece.left) for p in split)))
+            cut_loops = tuple(((index, label), float(hole_area[label]) / line.height**2) for label in crossed)
+            held = [_held(holes, a, b, piece.left) for a, b in zip(edges, edges[1:], strict=False)]
+            parts = [replace(part, loops=frozenset((index, label) for label in labels))  # type: ignore[arg-type]
+                     for part, labels in zip(parts, held, strict=True)]
+            options.append(_Option(index, index + 1, parts, along=along, cut_loops=cut_loops))
     return options
 
 
@@ -190,12 +217,26 @@ def _holes(line: Line, piece: Piece) -> tuple[np.ndarray, np.ndarray]:
     return labels, np.bincount(labels[labels >= 0], minlength=paper.count)
 
 
-def _looped(holes: np.ndarray, hole_area: np.ndarray, path: np.ndarray) -> float:
-    """Pixels of the closed loops that a cut (its first column right of the cut per row, in the box) runs through."""
+def _crossed(holes: np.ndarray, path: np.ndarray) -> set[int]:
+    """The closed loops (labels) that a cut (its first column right of the cut per row, in the box) runs through."""
     rows = np.arange(len(path))
     columns = np.clip(path, 0, holes.shape[1] - 1)
     crossed = np.unique(holes[rows, columns])
-    return float(hole_area[crossed[crossed >= 0]].sum())
+    return {int(label) for label in crossed[crossed >= 0]}
+
+
+def _held(holes: np.ndarray, left_bound: np.ndarray | None, right_bound: np.ndarray | None, left: int) -> set[int]:
+    """The closed loops (labels) lying wholly between a part's per-row column bounds (the line's columns; None:
+    the box's edge), in a piece box starting at column ``left``."""
+    columns = np.arange(left, left + holes.shape[1])[np.newaxis, :]
+    inside = np.ones(holes.shape, dtype=bool)
+    if left_bound is not None:
+        inside &= columns >= left_bound[:, np.newaxis]
+    if right_bound is not None:
+        inside &= columns < right_bound[:, np.newaxis]
+    labels = np.unique(holes[holes >= 0])
+    outside = np.unique(holes[(holes >= 0) & ~inside])
+    return {int(label) for label in np.setdiff1d(labels, outside)}
 
 
 def _cut_paths(line: Line, piece: Piece, bases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -285,9 +326,17 @@ def _candidate_score(candidate: _Candidate, read: np.ndarray) -> float:
     return float(np.log(max(float(digits[digit]), 1e-6))) - NOT_DIGIT_COST * refused - _shape_cost(candidate, digit)
 
 
+def _own_loops(options: list[_Option], probabilities: dict[int, np.ndarray]) -> set[Loop]:
+    """The closed loops that are a digit's own: held whole by a candidate read as a loop digit (``LOOP_DIGITS``)."""
+    return {loop for option in options for candidate in option.candidates if candidate.loops
+            and int(np.argmax(digit_columns(probabilities[id(candidate)][np.newaxis])[0])) in LOOP_DIGITS
+            for loop in candidate.loops}
+
+
 def _best_reading(pieces: list[Piece], options: list[_Option],
                   probabilities: dict[int, np.ndarray]) -> list[tuple[_Candidate, np.ndarray]]:
     """The highest-scoring sequence of options covering every piece once, left to right (dynamic programming)."""
+    own_loops = _own_loops(options, probabilities)
     count = len(pieces)
     best = [-np.inf] * (count + 1)
     best[0] = 0.0
@@ -296,7 +345,7 @@ def _best_reading(pieces: list[Piece], options: list[_Option],
     for option in sorted(options, key=lambda o: o.start):
         if not np.isfinite(best[option.start]):
             continue
-        score = best[option.start] - option.cost() - parted[option.start]
+        score = best[option.start] - option.cost(own_loops) - parted[option.start]
         score += sum(_candidate_score(candidate, probabilities[id(candidate)]) for candidate in option.candidates)
         if score > best[option.end]:
             best[option.end], chosen[option.end] = score, option

@@ -116,7 +116,8 @@ def markdown(summary: dict, seed: int, model: str) -> str:
         "",
         "The segmenter counts the model's \"not a digit\" output against every candidate (a fragment, two digits "
         "in one input), tries straight slanted cuts beside the cheapest paths (digits that overlap) and charges a "
-        "cut through a closed loop; an unsure reading of an opaque picture is read again with its colours inverted "
+        "cut through a closed loop that a candidate holding it reads as a 0, 4, 6, 8 or 9 (not the paper between two "
+        "touching digits); an unsure reading of an opaque picture is read again with its colours inverted "
         "(light ink on mid-tone paper). Most failures left are touching pairs cut where one digit's stroke runs "
         "into the other's (the part left over reads, confidently, as another digit: a 6 without its top as a 5), "
         "a 1 pressed against its neighbour and read with it as one digit, and digits that read as another on "

@@ -153,3 +153,41 @@ def test_a_short_candidate_read_as_one_costs_more_than_the_same_shape_read_as_an
     assert extra(1.2) == pytest.approx(extra(1.0))  # a full-height 1 pays nothing for its height
     assert extra(0.75) - extra(1.0) == pytest.approx(segment.ONE_SHORT * (1.0 - 0.75)) and segment.ONE_SHORT > 0
     assert extra(0.6) > extra(0.75)
+
+
+def test_the_parts_of_a_cut_know_the_closed_loops_they_hold_whole():
+    # A 0 with a 1 touching its right side: the cut at the 1 leaves the 0's loop whole in its left part; a cut
+    # through the 0 leaves it in neither part. Uncut, the piece holds it.
+    page = ink([[(172, 30), (172, 140)]], size=(260, 180), ellipses=[(60, 30, 170, 140)])
+    line, pieces = find_pieces(page)
+    options = segment._options(line, pieces)
+    cuts = [option for option in options if len(option.candidates) == 2]
+    loops = {loop for option in cuts for loop, _ in option.cut_loops}
+    assert len(loops) == 1
+    beside = max(cuts, key=lambda option: option.candidates[0].box[3])
+    assert beside.looped == 0 and beside.candidates[0].loops == loops and not beside.candidates[1].loops
+    through = [option for option in cuts if 90 < option.candidates[0].box[3] < 150]  # across the middle of the 0
+    assert through and all(not part.loops for option in through for part in option.candidates)
+    (alone,) = [option for option in options if len(option.candidates) == 1]
+    assert alone.candidates[0].loops == loops
+
+
+def test_a_cut_pays_for_a_loop_only_when_a_candidate_holding_it_reads_as_a_loop_digit():
+    # Touching digits enclose paper between them (a 2's tail run into a 3) that must be cut through to part
+    # them; a 0's or a 6's loop is read as that digit by some candidate that holds it whole.
+    loop = (0, 1)
+    holder = segment._Candidate((0, 0, 0, 0), width=0.6, height=1.0, image=np.zeros((28, 28)), loops=frozenset({loop}))
+    cut = segment._Option(0, 1, [], cut_loops=((loop, 0.3),))
+    assert cut.looped == pytest.approx(0.3)
+    assert cut.cost(frozenset()) == pytest.approx(0.0)
+    assert cut.cost(frozenset({loop})) == pytest.approx(segment.LOOP_CUT * 0.3)
+
+    def reading(digit: int) -> np.ndarray:
+        probabilities = np.full(11, 0.01)
+        probabilities[digit] = 0.9
+        return probabilities
+
+    holding = segment._Option(0, 1, [holder])
+    for digit in range(10):
+        own = segment._own_loops([holding, cut], {id(holder): reading(digit)})
+        assert own == ({loop} if digit in (0, 4, 6, 8, 9) else set())
