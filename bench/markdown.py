@@ -6,11 +6,12 @@ from typing import Any
 
 # Why a target was missed and what would close the gap: printed only for targets the run missed.
 MISSED_NOTES = {
-    "photo_1mp_vs_decode": "A phone photo's request is its decode (in colour: coloured ink on coloured paper needs "
-                           "it), the resize to the work size, the ink search and normalisation in "
-                           "`handler/ink.py` and `preprocess.py`, the model and the web layer; 'Photos against "
-                           "their decode floor' and 'Where a photo's time goes' below split it. What is over the "
-                           "floor is mostly the image work after decoding.",
+    "photo_1mp_vs_decode": "A phone photo's request is its decode (in colour, at 1/4: coloured ink on coloured paper "
+                           "needs it; entropy decoding makes it cost about the grey floor), the ink search and "
+                           "normalisation in `handler/ink.py` and `preprocess.py` (some 150 numpy calls on a "
+                           "288 px picture), the model and the web layer; 'Photos against their decode floor' and "
+                           "'Where a photo's time goes' below split it. What is over the floor is the image work "
+                           "after decoding; on a busy machine its many short calls stretch most.",
     "photo_12mp_vs_decode": "See the 1 MP row: the decode floor of a 12 MP JPEG is mostly entropy decoding, which "
                             "the service pays too; what is over it is the work after decoding.",
     "cold_start_vs_keras": "What is left is Python, numpy, Pillow, pydantic and LiteRT (see the import table); "

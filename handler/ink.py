@@ -5,6 +5,8 @@ from the paper's colour (the median of the picture's border), in any channel: bl
 white on black and coloured ink on coloured paper alike. When the border shows uneven light
 (a phone photo's shadow or fall-off), each pixel is compared with the paper's colour around it,
 relative to that paper's brightness, so a stroke in the shade weighs as much as one in the light.
+In a photo, what enters from the frame's edge in another colour and ends at a sharp edge (the desk
+past the page, a finger) is not the page, and the lines printed on it are not ink either.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ LINE_GAP = 0.03  # of the picture's width: the longest break in a faint printed 
 PAPER_MATCH, MIN_PAPER_BORDER = 40, 0.1
 # Beyond the page: at least this share of the border far (PAPER_MATCH) from the paper's colour, traced on a copy
 # OFF_PAGE_SCALE times smaller; its edge is sharp where the pixels just past it are within SHARP_EDGE of the
-# paper's colour (a share of the way from the paper to what lies beyond), or a pixel farther within SHARP_EDGE_FARTHER.
+# paper's colour (a share of the way from the paper to what lies beyond), or a pixel farther within
+# SHARP_EDGE_FARTHER.
 # On development photos a desk's edge or a finger's measured 0.01-0.24 just past it (a blurred finger 0.37, then
 # 0.08), a shadow band's or a vignette's 0.40-0.49, then 0.21-0.47. A finger's tip can be 1% of the border.
 MIN_OFF_PAGE_BORDER, OFF_PAGE_SCALE, SHARP_EDGE, SHARP_EDGE_FARTHER = 0.01, 4, 0.33, 0.12
@@ -130,8 +133,9 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.n
     """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel.
 
     ``on_paper``: which border pixels show the paper (``paper_on_border``; all when None).
-    Where the light was uneven (a photo), what is left after flattening is kept only near sharp edges, and
-    the lines of ruled or squared paper are removed: ink, not light or the page's print."""
+    Where the light was uneven (a photo), what is left after flattening is kept only near sharp edges; in any
+    photo the lines of ruled or squared paper are removed and what lies beyond the page (``off_page``) is
+    dropped: ink, not light, the page's print or the desk."""
     border = border_pixels(rgb)
     paper = np.round(np.median(border if on_paper is None else border[on_paper], axis=0)).astype(np.uint8)
     grey = _grey(rgb) if min(rgb.shape[:2]) >= LIGHT_MIN_SIDE else None  # one grey copy for both decisions
