@@ -166,7 +166,9 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         return None
     other = np.median(border[far], axis=0)
     # A quarter-size copy: the desk's grain averages out, a stroke thins to a line the fill cannot pass along.
-    small = np.asarray(Image.fromarray(rgb).reduce(OFF_PAGE_SCALE), dtype=np.int16)
+    channels = rgb if rgb.shape[2] == 3 else np.ascontiguousarray(rgb[..., 0])  # Pillow: RGB or L
+    small = np.asarray(Image.fromarray(channels).reduce(OFF_PAGE_SCALE), dtype=np.int16).reshape(
+        -(-rgb.shape[0] // OFF_PAGE_SCALE), -(-rgb.shape[1] // OFF_PAGE_SCALE), rgb.shape[2])
     to_paper = np.abs(small - paper.astype(np.int16)).max(axis=2)
     beyond = (np.abs(small - other.astype(np.int16)).max(axis=2) < to_paper) & (to_paper >= PAPER_MATCH // 2)
     # Strokes are dark too: an opening wider than a bold one keeps the fill from running along a digit that

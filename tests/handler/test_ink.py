@@ -265,3 +265,10 @@ def test_find_ink_drops_a_blurred_fingertip_entering_from_the_edge():
     ink = find_ink(np.clip(picture, 0, 255).astype(np.uint8))
     assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.8
     assert ink[:140, 410:].max() < 0.25
+
+
+def test_off_page_takes_a_one_channel_picture():
+    picture = grained_desk()[..., :1].copy()
+    picture[:, :400, 0] = to_grey(photo_of_seven())[:, :400] * 255
+    beyond = off_page(picture, np.array([np.uint8(to_grey(np.array([[PAPER]], dtype=np.uint8))[0, 0] * 255)]))
+    assert beyond is not None and beyond[:, 404:].all() and not beyond[:, :380].any()
