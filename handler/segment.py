@@ -40,6 +40,10 @@ PATH_WANDER = 0.02  # cost per px of a cut path's distance from its straight lin
 PATH_STEP = 0.05  # per diagonal step of a cut path
 PATH_CELLS = 1_000_000  # paths sought together at most (a few MB each array); a huge scribble takes turns
 PATH_REACH = 0.25  # of the line height: how far a cut path may wander from its straight line
+# MNIST's digits lean a little (x shift per row up to about this); writing leaning more (an italic script font, a
+# hurried hand) is sheared back to this lean before it is read: the classifier reads a steeply leaning 8 as a 1 and a 9.
+UPRIGHT_LEAN = 0.2
+INKLESS = 0.01  # of a typical stroke: columns of a sheared crop this faint hold no ink
 # Shape priors, in units of log-probability (tuned on model/numbers.py's development seeds).
 TOO_WIDE = 0.59  # per line height of width beyond WIDE_FROM
 WIDE_FROM = 0.88
@@ -293,9 +297,28 @@ def _candidate(line: Line, group: list[Piece], bounds: tuple[np.ndarray | None, 
     r0, r1 = max(0, rows[0] - 1), min(core.shape[0], rows[-1] + 2)
     c0, c1 = max(0, cols[0] - 1), min(core.shape[1], cols[-1] + 2)
     crop = _shrunk(line.ink[top + r0 : top + r1, left + c0 : left + c1] * kept[r0:r1, c0:c1])
+    crop = _sheared(crop, float(np.sign(line.slant)) * max(0.0, abs(line.slant) - UPRIGHT_LEAN))
     box = (top + int(rows[0]), top + int(rows[-1]) + 1, left + int(cols[0]), left + int(cols[-1]) + 1)
     width = float(np.ptp(line.sheared_columns(top, bottom, left, right)[core])) + 1
     return _Candidate(box, width / line.height, (box[1] - box[0]) / line.height, center_by_mass(fit_to_box(crop)))
+
+
+def _sheared(crop: np.ndarray, shear: float) -> np.ndarray:
+    """The crop with each row shifted left by ``shear`` px per row above its middle (right below it): writing leaning
+    that much (tops right, positive) stands upright. Trimmed to its ink, and the one px of paper the crop had."""
+    if shear == 0.0:
+        return crop
+    rows, cols = crop.shape
+    extra = int(np.ceil(abs(shear) * rows))
+    offset = (shear - abs(shear)) * rows / 2  # an output column x reads the input at x - shear * row + offset
+    image = Image.fromarray(crop.astype(np.float32), mode="F")
+    sheared = image.transform((cols + extra, rows), Image.Transform.AFFINE, (1.0, -shear, offset + shear * 0.5, 0.0, 1.0, 0.0),
+                              resample=Image.Resampling.BILINEAR)
+    sheared_crop = np.asarray(sheared, dtype=np.float32)
+    columns = np.flatnonzero(sheared_crop.max(axis=0) > INKLESS)
+    if columns.size == 0:
+        return crop
+    return sheared_crop[:, max(0, columns[0] - 1) : columns[-1] + 2]
 
 
 def _shrunk(crop: np.ndarray) -> np.ndarray:

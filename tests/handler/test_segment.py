@@ -191,3 +191,26 @@ def test_a_cut_pays_for_a_loop_only_when_a_candidate_holding_it_reads_as_a_loop_
     for digit in range(10):
         own = segment._own_loops([holding, cut], {id(holder): reading(digit)})
         assert own == ({loop} if digit in (0, 4, 6, 8, 9) else set())
+
+
+def test_read_line_shears_steeply_leaning_writing_back_to_a_slight_lean(classify):
+    # Ones leaning 0.6 px per row (an italic script font): read as MNIST digits leaning at most UPRIGHT_LEAN.
+    leaning_one = [(60, 0), (0, 100)]
+    digits = read_line(ink([at(leaning_one, 60), at(leaning_one, 200), at(leaning_one, 340)], size=(520, 160)),
+                       classify, max_digits=12)
+    assert [str(d.probabilities.argmax()) for d in digits] == ["1", "1", "1"]
+    image = digits[0].model_input
+    columns = np.arange(image.shape[1])
+    top, bottom = ((part.sum(axis=0) @ columns) / part.sum() for part in (image[:14], image[14:]))
+    assert top - bottom < 4.0  # the halves' centres are 14 rows apart: ~1.8 px at a 0.2 lean, ~5.5 px unsheared
+
+
+def test_sheared_stands_a_leaning_stroke_upright_and_trims_to_it():
+    leaning = np.zeros((10, 12), dtype=np.float32)
+    for row in range(10):
+        leaning[row, 8 - row // 2] = 1.0  # tops lean right, 0.5 px per row
+    upright = segment._sheared(leaning, 0.5)
+    ink_columns = np.flatnonzero((upright > 0.3).any(axis=0))
+    assert upright.shape[0] == 10 and np.ptp(ink_columns) <= 1
+    assert upright.shape[1] <= ink_columns.size + 2  # one column of paper each side at most
+    assert segment._sheared(leaning, 0.0) is leaning
