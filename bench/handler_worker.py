@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import math
 import time
 import uuid
 from pathlib import Path
@@ -105,9 +104,10 @@ def reduced_grey_decode(data: bytes) -> None:
     the service shows as a lower ratio rather than a lower floor."""
     from PIL import Image
 
+    from handler.decode import draft_size
+
     image = Image.open(io.BytesIO(data))
-    scale = min(1.0, FLOOR_SIDE / max(image.size))
-    image.draft("L", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+    image.draft("L", draft_size(image.size, FLOOR_SIDE))
     image.load()
 
 
