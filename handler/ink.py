@@ -18,7 +18,7 @@ from PIL import Image, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.morphology import (
-    coarse_max_filter, connected_to_edge, max_filter, mean_3x3, min_filter, running as _running_1d,
+    coarse_max_filter, connected_to_edge, enlarged, max_filter, mean_3x3, min_filter, running as _running_1d,
 )
 
 BORDER = 2  # px of the picture's edge taken as paper
@@ -160,8 +160,8 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
 
     A shadow or a vignette also darkens the border, but it fades out over many pixels, while a page's edge
     or a finger's is sharp; flattening cannot tell a desk's grain from ink, so this is decided on colour."""
-    border = border_pixels(rgb).astype(np.int16)
-    far = np.abs(border - paper.astype(np.int16)).max(axis=1) >= PAPER_MATCH
+    border, paper = border_pixels(rgb).astype(np.int16), paper.astype(np.int16)
+    far = np.abs(border - paper).max(axis=1) >= PAPER_MATCH
     if far.mean() < MIN_OFF_PAGE_BORDER or min(rgb.shape[:2]) < LIGHT_MIN_SIDE:
         return None
     other = np.median(border[far], axis=0)
@@ -169,7 +169,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     channels = rgb if rgb.shape[2] == 3 else np.ascontiguousarray(rgb[..., 0])  # Pillow: RGB or L
     small = np.asarray(Image.fromarray(channels).reduce(OFF_PAGE_SCALE), dtype=np.int16).reshape(
         -(-rgb.shape[0] // OFF_PAGE_SCALE), -(-rgb.shape[1] // OFF_PAGE_SCALE), rgb.shape[2])
-    to_paper = np.abs(small - paper.astype(np.int16)).max(axis=2)
+    to_paper = np.abs(small - paper).max(axis=2)
     beyond = (np.abs(small - other.astype(np.int16)).max(axis=2) < to_paper) & (to_paper >= PAPER_MATCH // 2)
     # Strokes are dark too: an opening wider than a bold one keeps the fill from running along a digit that
     # touches the desk. What is narrower than it beyond the page is left to sharp_only and clear_border.
@@ -185,10 +185,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     past = [(margin & ~reached, SHARP_EDGE), (max_filter(reached, 5) & ~margin, SHARP_EDGE_FARTHER)]
     if not any(ring.any() and np.median(to_paper[ring]) <= share * span for ring, share in past):
         return None
-    full = np.repeat(np.repeat(margin, OFF_PAGE_SCALE, axis=0), OFF_PAGE_SCALE, axis=1)  # with the edge's blur
-    covered = np.zeros(rgb.shape[:2], dtype=bool)
-    covered[: full.shape[0], : full.shape[1]] = full[: rgb.shape[0], : rgb.shape[1]]
-    return covered
+    return enlarged(margin, OFF_PAGE_SCALE, rgb.shape)  # with the edge's blur
 
 
 def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarray:
@@ -359,8 +356,7 @@ def _light_correction(rgb: np.ndarray, paper: np.ndarray,
 def _double(half: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """float32 ``half`` at twice its size, cut to ``size`` (w, h): each pixel repeated 2x2 (the light varies
     slowly, and a bilinear resize cost a fifth of the flattening)."""
-    doubled = np.repeat(np.repeat(half.astype(np.float32, copy=False), 2, axis=0), 2, axis=1)
-    return doubled[: size[1], : size[0]]
+    return enlarged(half.astype(np.float32, copy=False), 2, (size[1], size[0]))
 
 
 def _relit(rgb: np.ndarray, correction: np.ndarray, apply: np.ufunc) -> Iterator[np.ndarray]:

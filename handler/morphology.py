@@ -58,7 +58,12 @@ def coarse_max_filter(values: np.ndarray, size: int, factor: int) -> np.ndarray:
     ``size`` window, at most that over one ``2 * factor`` wider (where a few pixels of reach do not matter)."""
     radius = -(-(size // 2) // factor)
     grown = max_filter(max_pool(values, factor), 2 * radius + 1)
-    return np.repeat(np.repeat(grown, factor, axis=0), factor, axis=1)[: values.shape[0], : values.shape[1]]
+    return enlarged(grown, factor, values.shape)
+
+
+def enlarged(values: np.ndarray, factor: int, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` with each pixel repeated ``factor`` x ``factor``, cut to ``shape`` (undoes ``max_pool``'s size)."""
+    return np.repeat(np.repeat(values, factor, axis=0), factor, axis=1)[: shape[0], : shape[1]]
 
 
 def max_pool(values: np.ndarray, factor: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from PIL import Image
 from handler.errors import UnusableImage
 from handler.ink import as_uint8, find_ink, to_grey
 from handler.morphology import (
-    connected_to_edge, grow, max_filter, max_pool, min_filter, neighbour_count, stroke_width, thin,
+    connected_to_edge, enlarged, grow, max_filter, max_pool, min_filter, neighbour_count, stroke_width, thin,
 )
 
 __all__ = ["preprocess_auto", "preprocess_mnist", "to_grey", "ink_bounding_box", "fit_to_box", "center_by_mass"]
@@ -184,8 +184,7 @@ def clear_border(mask: np.ndarray) -> np.ndarray:
     inside = np.argwhere(pooled & ~reached)
     if inside.size == 0 or np.ptp(inside, axis=0).max() + 1 < MIN_INSIDE * min(pooled.shape):
         return mask  # nothing of digit size apart from the edge: the digit itself touches it
-    cleared = np.repeat(np.repeat(reached, factor, axis=0), factor, axis=1)[: mask.shape[0], : mask.shape[1]]
-    return mask & ~cleared
+    return mask & ~enlarged(reached, factor, mask.shape)
 
 
 def _main_span(profile: np.ndarray, *, by_height: bool = False, size: int = 0) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageFilter
 
 from handler.morphology import (
-    coarse_max_filter, connected_to_edge, grow, max_filter, max_pool, mean_3x3, min_filter, neighbour_count,
+    coarse_max_filter, connected_to_edge, enlarged, grow, max_filter, max_pool, mean_3x3, min_filter, neighbour_count,
     stroke_width, thin,
 )
 
@@ -115,3 +115,11 @@ def test_connected_to_edge_keeps_what_touches_the_edge_and_its_diagonal_neighbou
     mask[5:7, 5:7] = True  # an island
     assert connected_to_edge(mask).tolist() == (mask & ~np.pad(np.ones((2, 2), dtype=bool), ((5, 1), (5, 1)))).tolist()
     assert not connected_to_edge(np.pad(np.ones((2, 2), dtype=bool), 3)).any()
+
+
+def test_enlarged_repeats_each_pixel_and_cuts_to_the_shape_max_pool_came_from():
+    values = np.arange(35, dtype=np.int16).reshape(5, 7)
+    pooled = max_pool(values, 3)
+    grown = enlarged(pooled, 3, values.shape)
+    assert grown.shape == values.shape and (grown >= values).all()
+    assert grown[4, 6] == pooled[1, 2] and grown[0, 3] == pooled[0, 1]
