@@ -46,6 +46,8 @@ class Settings(BaseModel):
     FEEDBACK_BUCKET: str | None = None
     FEEDBACK_PREFIX: str = "feedback/"
     FEEDBACK_DIR: Path = PACKAGE_ROOT / ".feedback"
+    # Freed memory malloc keeps for the next request instead of returning it (handler/memory.py); 0: its defaults.
+    KEEP_FREED_BYTES: int = Field(default=32 * 1024 * 1024, ge=0)
 
     @model_validator(mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from handler import direct, snapstart
 from handler.config import get_settings
 from handler.entry_guard import guarded
 from handler.errors import DigitApiError
+from handler.memory import keep_freed_memory
 from handler.observability import get_logger
 from handler.service import load_classifier
 
@@ -29,6 +30,7 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 _settings = get_settings()
 logger = get_logger(_settings.SERVICE_NAME, _settings.LOG_LEVEL)  # the app's own (one per service)
+keep_freed_memory(_settings.KEEP_FREED_BYTES)  # a warm Lambda reuses its pages instead of faulting them in anew
 
 
 class StagePrefix:
