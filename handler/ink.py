@@ -18,7 +18,8 @@ from PIL import Image, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.morphology import (
-    coarse_max_filter, connected_to_edge, enlarged, max_filter, mean_3x3, min_filter, running as _running_1d,
+    coarse_max_filter, connected_to_edge, enlarged, grown_within, max_filter, mean_3x3, min_filter,
+    running as _running_1d,
 )
 
 BORDER = 2  # px of the picture's edge taken as paper
@@ -67,6 +68,13 @@ PAPER_MATCH, MIN_PAPER_BORDER = 40, 0.1
 # 0.08), a shadow band's or a vignette's 0.40-0.49, then 0.21-0.47. A finger's tip can be 1% of the border.
 MIN_OFF_PAGE_BORDER, OFF_PAGE_SCALE, SHARP_EDGE, SHARP_EDGE_FARTHER = 0.01, 4, 0.33, 0.12
 OFF_PAGE_OPENING = 0.06  # of the copy's shorter side: twice a bold felt tip's stroke
+# A desk nearly as light as the paper, lit unevenly, fails that test against the paper's one colour. Its edge is
+# sharp too where, two pixels past it, the picture has already settled (within SETTLED of the step from the
+# region's own edge to the paper farther out), and the region's hue is not the paper's: a shadow scales the
+# paper's channels alike, while (region + 1) / (paper + 1) spreads across channels by at least HUE_SHIFT.
+# On development photos: light desks 0.03-0.12 and settled within 0.1 (10 of 148 paper edges the first test missed),
+# shadow bands 0.004-0.015 (5 of them settled as fast).
+SETTLED, HUE_SHIFT = 0.1, 0.03
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -174,8 +182,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     # Strokes are dark too: an opening wider than a bold one keeps the fill from running along a digit that
     # touches the desk. What is narrower than it beyond the page is left to sharp_only and clear_border.
     window = max(3, 2 * round(OFF_PAGE_OPENING * min(beyond.shape) / 2) + 1)
-    beyond = max_filter(min_filter(beyond, window), window)
-    reached = connected_to_edge(beyond)
+    reached = connected_to_edge(max_filter(min_filter(beyond, window), window))
     if not reached.any():
         return None
     # Just past the region: nearly the paper where the edge is sharp, still half shade where it fades; a pixel
@@ -183,9 +190,30 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     margin = max_filter(reached, 3)
     span = np.abs(other - paper).max()
     past = [(margin & ~reached, SHARP_EDGE), (max_filter(reached, 5) & ~margin, SHARP_EDGE_FARTHER)]
-    if not any(ring.any() and np.median(to_paper[ring]) <= share * span for ring, share in past):
+    if not (any(ring.any() and np.median(to_paper[ring]) <= share * span for ring, share in past)
+            or _settles_in_another_hue(small, reached, to_paper, paper)):
         return None
-    return enlarged(margin, OFF_PAGE_SCALE, rgb.shape)  # with the edge's blur
+    # The opening cut a pen's shaft (narrower than it) off its base: grown back along what has the region's
+    # own colour. A digit touching it in another colour stays; ink of the pen's own colour touching it goes.
+    # Only for what is far from the paper (a pen, a finger): a region nearly as light may be the page itself,
+    # taken for the desk beside it, and would grow into the paper inside the digit's loops.
+    if span >= 2 * PAPER_MATCH:
+        own = np.median(small[reached], axis=0)
+        reached = grown_within(reached, reached | beyond & (np.abs(small - own).max(axis=2) < PAPER_MATCH // 2))
+    return enlarged(max_filter(reached, 3), OFF_PAGE_SCALE, rgb.shape)  # with the edge's blur
+
+
+def _settles_in_another_hue(small: np.ndarray, reached: np.ndarray, to_paper: np.ndarray, paper: np.ndarray) -> bool:
+    """Whether the region ``reached`` ends sharply, judged against the paper beside it rather than the paper's
+    one colour (a desk nearly as light as the paper), and differs from the paper in hue, not only in light."""
+    grown = [max_filter(reached, size) for size in (5, 7, 9)]
+    edge, second, farther = reached & ~min_filter(reached, 3), grown[0] & ~max_filter(reached, 3), grown[2] & ~grown[1]
+    if not (edge.any() and second.any() and farther.any()):
+        return False
+    inside, after, beside = (float(np.median(to_paper[ring])) for ring in (edge, second, farther))
+    settled = abs(after - beside) <= SETTLED * max(inside - beside, 1.0)
+    ratios = (np.median(small[reached], axis=0) + 1) / (paper + 1)
+    return settled and float(ratios.max() - ratios.min()) >= HUE_SHIFT
 
 
 def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarray:

@@ -26,9 +26,15 @@ def min_filter(values: np.ndarray, size: int) -> np.ndarray:
 
 def connected_to_edge(mask: np.ndarray) -> np.ndarray:
     """The part of ``mask`` connected (8-neighbours) to the picture's edge: grown from the edge within it."""
-    reached = np.zeros_like(mask)
+    seeds = np.zeros_like(mask)
     for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
-        reached[edge] = mask[edge]
+        seeds[edge] = mask[edge]
+    return grown_within(seeds, mask)
+
+
+def grown_within(seeds: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The part of ``mask`` connected (8-neighbours) to ``seeds`` (themselves within it): a reconstruction."""
+    reached = seeds & mask
     if not reached.any():
         return reached
     while not np.array_equal(grown := max_filter(reached, 3) & mask, reached):

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.ink import (
-    _int_percentiles, as_uint8, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page, to_grey,
+    _int_percentiles, as_uint8, border_pixels, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page, to_grey,
 )
 
 PAPER, INK = (235, 230, 220), (30, 30, 40)
@@ -272,3 +272,43 @@ def test_off_page_takes_a_one_channel_picture():
     picture[:, :400, 0] = to_grey(photo_of_seven())[:, :400] * 255
     beyond = off_page(picture, np.array([np.uint8(to_grey(np.array([[PAPER]], dtype=np.uint8))[0, 0] * 255)]))
     assert beyond is not None and beyond[:, 404:].all() and not beyond[:, :380].any()
+
+
+def test_find_ink_drops_a_pen_whose_shaft_is_narrower_than_a_bold_stroke():
+    # A pen held from the bottom edge: its grip and its shaft are the same dark blue, and the shaft is thinner
+    # than the opening that keeps a desk's fill off the digit.
+    image = Image.fromarray(photo_of_seven())
+    ImageDraw.Draw(image).rectangle([382, 290, 422, 360], fill=(25, 45, 135))  # the grip, entering from the edge
+    ImageDraw.Draw(image).line([(402, 290), (410, 150)], fill=(25, 45, 135), width=9)
+    ink = find_ink(np.asarray(image))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.8
+    assert ink[140:, 370:440].max() < 0.25  # none of the pen
+
+
+def test_off_page_keeps_a_digit_of_another_colour_touching_the_pen():
+    image = Image.fromarray(photo_of_seven())
+    ImageDraw.Draw(image).rectangle([280, 290, 320, 360], fill=(20, 20, 25))  # a black pen's grip
+    ImageDraw.Draw(image).line([(300, 290), (300, 200)], fill=(20, 20, 25), width=9)  # and its shaft
+    ImageDraw.Draw(image).line([(300, 230), (380, 230)], fill=(40, 40, 200), width=8)  # blue ink touching it
+    beyond = off_page(np.asarray(image), np.array(PAPER, dtype=np.uint8))
+    assert beyond is not None and beyond[205:355, 298:302].all()
+    assert not beyond[226:234, 330:380].any()
+
+
+def uneven_page_on_a_light_desk(seed=4) -> np.ndarray:
+    """A 7 on paper lit brighter towards the right, the page's edge at x = 400 and beyond it a desk nearly as light
+    as the paper but of a warmer hue, with wavy grain: 25-45 from the paper, under the desk test's 40 in places."""
+    page = photo_of_seven(light=np.linspace(0.86, 1.06, 480)[np.newaxis, :] * np.ones((360, 1), np.float32))
+    ys, xs = np.mgrid[0:360, 0:480].astype(np.float32)
+    waves = 8 * np.sin(ys * 2 * np.pi / 14 + 0.5 * np.sin(xs / 9)) + np.random.default_rng(seed).normal(0, 3, ys.shape)
+    desk = np.array([198, 190, 174], dtype=np.float32) + waves[..., np.newaxis]
+    picture = np.where((xs >= 400)[..., np.newaxis], desk, page.astype(np.float32))
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def test_off_page_marks_a_light_desk_of_another_hue_by_its_sharp_edge():
+    picture = uneven_page_on_a_light_desk()
+    paper = np.round(np.median(border_pixels(picture[:, :400]), axis=0)).astype(np.uint8)
+    beyond = off_page(picture, paper)
+    assert beyond is not None and beyond[:, 408:].mean() > 0.95
+    assert not beyond[stroke_mask(size=(480, 360), width=8)].any() and not beyond[:, :380].any()

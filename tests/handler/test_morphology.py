@@ -9,7 +9,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageFilter
 
 from handler.morphology import (
-    coarse_max_filter, connected_to_edge, enlarged, grow, max_filter, max_pool, mean_3x3, min_filter, neighbour_count,
+    coarse_max_filter, connected_to_edge, enlarged, grow, grown_within, max_filter, max_pool, mean_3x3, min_filter, neighbour_count,
     stroke_width, thin,
 )
 
@@ -115,6 +115,18 @@ def test_connected_to_edge_keeps_what_touches_the_edge_and_its_diagonal_neighbou
     mask[5:7, 5:7] = True  # an island
     assert connected_to_edge(mask).tolist() == (mask & ~np.pad(np.ones((2, 2), dtype=bool), ((5, 1), (5, 1)))).tolist()
     assert not connected_to_edge(np.pad(np.ones((2, 2), dtype=bool), 3)).any()
+
+
+def test_grown_within_reconstructs_the_parts_of_the_mask_the_seeds_touch():
+    mask = np.zeros((9, 9), dtype=bool)
+    mask[1, 1:8] = mask[1:8, 7] = True  # an L
+    mask[5:7, 1:3] = True  # apart from it
+    seeds = np.zeros_like(mask)
+    seeds[1, 1] = True
+    assert grown_within(seeds, mask).tolist() == (mask & ~np.pad(np.ones((2, 2), dtype=bool), ((5, 2), (1, 6)))).tolist()
+    seeds[0, 0] = True  # a seed outside the mask grows nothing of its own
+    assert grown_within(seeds, mask).sum() == 13
+    assert not grown_within(np.zeros_like(mask), mask).any()
 
 
 def test_enlarged_repeats_each_pixel_and_cuts_to_the_shape_max_pool_came_from():
