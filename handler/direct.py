@@ -94,8 +94,8 @@ def predict(call: Call, fields: dict[str, Any]) -> tuple[int, bytes]:
     try:  # in the app's order: the model (503) before the upload
         classifier = load_classifier(settings.MODEL_PATH)
         data, content_type, _ = parse_upload(call.body, call.headers.get("content-type"))
-        model_input = model_input_for(data, content_type, mode, settings)  # type: ignore[arg-type]
-        [prediction] = read_digits(classifier, [model_input], mode, explain=explain,  # type: ignore[arg-type]
+        picture = model_input_for(data, content_type, mode, settings)  # type: ignore[arg-type]
+        [prediction] = read_digits(classifier, [picture], mode, explain=explain,  # type: ignore[arg-type]
                                    calibration=calibration_for(settings))
     except DigitApiError as error:
         if error.status_code < 500:  # as the app's error handler notes it (handler/app.py)

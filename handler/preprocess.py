@@ -9,7 +9,8 @@ brings strokes to MNIST's width, fits and centres.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -20,7 +21,7 @@ from handler.morphology import (
     connected_to_edge, enlarged, grow, max_filter, max_pool, min_filter, neighbour_count, stroke_width, thin,
 )
 
-__all__ = ["preprocess_auto", "preprocess_mnist", "to_grey", "ink_bounding_box", "fit_to_box", "center_by_mass"]
+__all__ = ["DigitPicture", "prepare_auto", "preprocess_auto", "preprocess_mnist", "to_grey", "ink_bounding_box", "fit_to_box", "center_by_mass"]
 
 MNIST_SIZE = 28
 BOX_SIZE = 20  # MNIST fitted each digit into 20x20 before centring it in 28x28
@@ -41,6 +42,7 @@ SECOND_DIGIT_HEIGHT, SECOND_DIGIT_MASS, SECOND_DIGIT_WIDTH = 0.5, 0.25, 0.2
 SPECKLED, LONE_NEIGHBOURS = 0.3, 2
 # Of such candidates the model judges which are digits: one read this surely (and not as "not a digit").
 DIGIT_LIKE = 0.5
+TURNED_FRINGE = 0.05  # a turned crop is cut to its ink above this: the bilinear turn smears a faint fringe
 SEVERAL_DIGITS = "no single digit: the picture holds several digits side by side; /predict/number reads a number"
 Box = tuple[int, int, int, int]  # (top, bottom, left, right) in the ink map
 Classify = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) -> (N, 10 or 11) probabilities
@@ -58,6 +60,21 @@ def preprocess_mnist(rgb: np.ndarray) -> np.ndarray:
     return to_grey(rgb)
 
 
+@dataclass(frozen=True)
+class DigitPicture:
+    """What the model reads of one picture (``model_input``, (28, 28)), and the digit's ink it was fitted from
+    (None when the picture was used as it is: MNIST's own form, or mnist mode), for a second look."""
+
+    model_input: np.ndarray
+    ink: np.ndarray | None = None
+
+    def turned(self, angles: Sequence[float]) -> list[np.ndarray]:
+        """The digit's ink turned by each of ``angles`` (degrees, anticlockwise), each fitted and centred anew."""
+        if self.ink is None:
+            return []
+        return [model_input_of(_trim(_turned(self.ink, angle), TURNED_FRINGE)) for angle in angles]
+
+
 def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classify: Classify | None = None) -> np.ndarray:
     """Any picture of one digit -> (28, 28) float32 in [0, 1], white ink on black, centred by mass.
 
@@ -65,15 +82,33 @@ def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classif
     Ink beside the digit that could be a second digit (a finger's tip, a page's edge, or really a digit) is
     judged by ``classify`` when given (``pick_digit``); without it, it is a 422.
     """
+    return prepare_auto(rgb, alpha, classify=classify).model_input
+
+
+def prepare_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classify: Classify | None = None) -> DigitPicture:
+    """``preprocess_auto``, with the digit's ink kept beside the model's input."""
     if alpha is None and rgb.shape[:2] == (MNIST_SIZE, MNIST_SIZE) and is_mnist_form(grey := to_grey(rgb)):
-        return grey  # already what the model reads: fitting it again would only blur it
+        return DigitPicture(grey)  # already what the model reads: fitting it again would only blur it
     ink = despeckled(find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha)))
-    inputs = [center_by_mass(fit_to_box(ink[top:bottom, left:right])) for top, bottom, left, right in digit_boxes(ink)]
+    crops = [ink[top:bottom, left:right] for top, bottom, left, right in digit_boxes(ink)]
+    inputs = [model_input_of(crop) for crop in crops]
     if len(inputs) == 1:
-        return inputs[0]
+        return DigitPicture(inputs[0], crops[0])
     if classify is None:
         raise UnusableImage(SEVERAL_DIGITS)
-    return pick_digit(inputs, classify(np.stack(inputs)))
+    chosen = pick_digit(classify(np.stack(inputs)))
+    return DigitPicture(inputs[chosen], crops[chosen])
+
+
+def model_input_of(crop: np.ndarray) -> np.ndarray:
+    """The digit's cropped ink -> the (28, 28) input: fitted into 20x20, strokes MNIST-thick, centred by mass."""
+    return center_by_mass(fit_to_box(crop))
+
+
+def _turned(ink: np.ndarray, angle: float) -> np.ndarray:
+    """``ink`` turned by ``angle`` degrees about its centre, the frame grown to hold all of it."""
+    image = Image.fromarray(ink.astype(np.float32, copy=False), mode="F")
+    return np.asarray(image.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True), dtype=np.float32)
 
 
 def despeckled(ink: np.ndarray, *, level: float = 0.5) -> np.ndarray:
@@ -101,8 +136,8 @@ def is_mnist_form(grey: np.ndarray) -> bool:
     return max(abs(mass - centre) for mass in centre_of_mass(grey)) <= 1.0
 
 
-def pick_digit(inputs: list[np.ndarray], probabilities: np.ndarray) -> np.ndarray:
-    """The one input the model reads as a digit, of candidates side by side; a 422 when several read as digits
+def pick_digit(probabilities: np.ndarray) -> int:
+    """Which of candidates side by side (``probabilities``, a row each) the model reads as a digit; a 422 when several read as digits
     (a number: /predict/number) and the surest one when none does (the model's answer then says it is unsure)."""
     digits = probabilities[:, :10]
     digit_like = digits.max(axis=1) >= DIGIT_LIKE
@@ -110,7 +145,7 @@ def pick_digit(inputs: list[np.ndarray], probabilities: np.ndarray) -> np.ndarra
         digit_like &= probabilities[:, 10] < DIGIT_LIKE
     if np.count_nonzero(digit_like) > 1:
         raise UnusableImage(SEVERAL_DIGITS)
-    return inputs[int(np.argmax(digits.max(axis=1)))]
+    return int(np.argmax(digits.max(axis=1)))
 
 
 def ink_bounding_box(ink: np.ndarray, *, level: float = 0.5) -> Box:
@@ -233,8 +268,8 @@ def fit_to_box(crop: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
     return np.clip(digit, 0.0, 1.0)
 
 
-def _trim(values: np.ndarray) -> np.ndarray:
-    rows, cols = np.flatnonzero(values.max(axis=1) > 0.01), np.flatnonzero(values.max(axis=0) > 0.01)
+def _trim(values: np.ndarray, level: float = 0.01) -> np.ndarray:
+    rows, cols = np.flatnonzero(values.max(axis=1) > level), np.flatnonzero(values.max(axis=0) > level)
     if rows.size == 0:
         return values
     return values[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]

@@ -17,7 +17,7 @@ from handler.classifier import NOT_A_DIGIT, NUM_DIGITS, DigitClassifier
 from handler.config import Settings
 from handler.decode import DecodeBudget, decode_image, read_image_header
 from handler.errors import ModelUnavailable, UnusableImage, UploadTooLarge
-from handler.preprocess import check_mnist_size, preprocess_auto, preprocess_mnist
+from handler.preprocess import DigitPicture, check_mnist_size, prepare_auto, preprocess_mnist
 from handler.schemas import Mode, ModelInfo, Prediction
 
 @lru_cache(maxsize=4)
@@ -35,18 +35,26 @@ def check_upload(data: bytes, max_bytes: int) -> None:
 
 
 def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings: Settings,
-                    budget: DecodeBudget | None = None) -> np.ndarray:
-    """Check and decode one upload and turn it into the (28, 28) array the model reads."""
+                    budget: DecodeBudget | None = None) -> DigitPicture:
+    """Check and decode one upload and turn it into the (28, 28) array the model reads (with the ink behind it)."""
     check_upload(data, settings.MAX_UPLOAD_BYTES)
     decode = partial(decode_image, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type, budget=budget)
     if mode == "mnist":  # strict: every pixel as given, no reduction
         # From the header first: a 40 MP image sent in mnist mode is never decoded (it took 1.5 GB).
         header = read_image_header(data, max_pixels=settings.MAX_IMAGE_PIXELS, declared_type=content_type)
         check_mnist_size(*header.size)
-        return preprocess_mnist(decode(data, work_side=None).rgb)
+        return DigitPicture(preprocess_mnist(decode(data, work_side=None).rgb))
     image = decode(data)
     # The model judges ink beside the digit that could be another digit (rarely needed: one more small call).
-    return preprocess_auto(image.rgb, image.alpha, classify=lambda inputs: load_classifier(settings.MODEL_PATH).predict(inputs))
+    return prepare_auto(image.rgb, image.alpha, classify=lambda inputs: load_classifier(settings.MODEL_PATH).predict(inputs))
+
+
+# A reading this unsure (its digit under SECOND_LOOK_BELOW, or "not a digit" likelier than not) is read again from
+# the digit's ink turned by these angles, and the views' logits averaged. On development photos (seeds 1-3, 2,340
+# digits, 450 non-digits; seed 6 apart as a check) it set right 5 of 13 misreadings and broke none, and refused 1.7%
+# more non-digits (seed 6: 2 of 9, 3.3%); a sure reading, most of them, costs nothing more.
+SECOND_LOOK_BELOW = 0.9
+SECOND_LOOK_ANGLES = (-10.0, -5.0, 5.0, 10.0)
 
 
 class Calibration(NamedTuple):
@@ -86,13 +94,15 @@ def to_prediction(probabilities: np.ndarray, mode: Mode, model_input: np.ndarray
 
 
 def read_digits(
-    classifier: DigitClassifier, inputs: list[np.ndarray], mode: Mode, *, explain: bool = False,
+    classifier: DigitClassifier, pictures: list[DigitPicture], mode: Mode, *, explain: bool = False,
     calibration: Calibration = Calibration(), labels: list[str] | None = None,
 ) -> list[Prediction]:
-    """Classify prepared inputs in one interpreter call and format the answers, in order.
+    """Classify prepared pictures in one interpreter call (and one more for those read unsure, ``second_look``)
+    and format the answers, in order.
 
     A picture the model takes for no digit is a 422; ``labels`` name the inputs in its message (a batch)."""
-    probabilities = classifier.predict(np.stack(inputs))
+    inputs = [picture.model_input for picture in pictures]
+    probabilities = second_look(classifier, pictures, classifier.predict(np.stack(inputs)))
     for index, row in enumerate(probabilities):
         try:
             check_one_digit(row, calibration)
@@ -102,6 +112,29 @@ def read_digits(
         to_prediction(p, mode, x if explain else None, calibration=calibration)
         for p, x in zip(probabilities, inputs, strict=True)
     ]
+
+
+def second_look(classifier: DigitClassifier, pictures: list[DigitPicture], probabilities: np.ndarray) -> np.ndarray:
+    """``probabilities`` with each unsure row read again: the picture's digit turned by ``SECOND_LOOK_ANGLES``,
+    all such views in one interpreter call, and each picture's views' log-probabilities averaged with its own
+    (their logits averaged). A handwritten digit leans either way; one view's quirk then counts for less."""
+    unsure = [index for index, (row, picture) in enumerate(zip(probabilities, pictures, strict=True))
+              if picture.ink is not None and _unsure(row)]
+    if not unsure:
+        return probabilities
+    views = [pictures[index].turned(SECOND_LOOK_ANGLES) for index in unsure]
+    read = iter(classifier.predict(np.stack([view for group in views for view in group])))
+    looked = probabilities.copy()
+    for index, group in zip(unsure, views, strict=True):
+        rows = np.stack([probabilities[index], *(next(read) for _ in group)])
+        logs = np.log(np.clip(rows, 1e-12, None)).mean(axis=0)
+        weights = np.exp(logs - logs.max())
+        looked[index] = weights / weights.sum()
+    return looked
+
+
+def _unsure(row: np.ndarray) -> bool:
+    return float(row[:NUM_DIGITS].max()) < SECOND_LOOK_BELOW or (len(row) > NUM_DIGITS and row[NOT_A_DIGIT] >= 0.5)
 
 
 @lru_cache(maxsize=4)

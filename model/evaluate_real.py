@@ -2,7 +2,7 @@
 Title: Accuracy on real-looking pictures, per kind: the API's pipeline beside the original app's
 Description: Generates the real-picture set (model/real_pictures.py) and reads every picture two ways.
 
-The API: decode_image -> preprocess_auto -> DigitClassifier (what /predict does in mode=auto).
+The API: decode_image -> prepare_auto -> DigitClassifier, read again when unsure (what /predict does in mode=auto).
 The original app: the whole picture converted to grey and resized to 28x28, no inversion.
 Writes model/real_pictures.json, model/REAL_PICTURES.md and model/real_pictures.png (examples and failures).
 
@@ -26,7 +26,8 @@ from handler.classifier import NOT_A_DIGIT, NUM_DIGITS, DigitClassifier
 from handler.config import Settings
 from handler.decode import decode_image
 from handler.errors import DigitApiError
-from handler.preprocess import preprocess_auto
+from handler.preprocess import DigitPicture, prepare_auto
+from handler.service import second_look
 from model.contact_sheet import write_contact_sheet
 from model.data import ARTIFACTS
 from model.real_pictures import DEFAULT_PER_KIND, DEFAULT_SEED, RealPicture, generate_set
@@ -49,10 +50,10 @@ class Reading:
     error: str | None = None
 
 
-def api_input(data: bytes) -> np.ndarray:
-    """What /predict?mode=auto feeds the model."""
+def api_input(data: bytes) -> DigitPicture:
+    """What /predict?mode=auto feeds the model (and reads again when unsure: ``service.second_look``)."""
     image = decode_image(data, max_pixels=MAX_PIXELS)
-    return preprocess_auto(image.rgb, image.alpha)
+    return prepare_auto(image.rgb, image.alpha)
 
 
 def naive_input(data: bytes) -> np.ndarray:
@@ -64,11 +65,13 @@ def naive_input(data: bytes) -> np.ndarray:
 def read(picture: RealPicture, classifier: DigitClassifier) -> tuple[Reading, np.ndarray | None]:
     started = time.perf_counter()
     try:
-        model_input, error = api_input(picture.data), None
+        prepared, error = api_input(picture.data), None
     except DigitApiError as failure:
-        model_input, error = None, f"{failure.status_code}: {failure}"
+        prepared, error = None, f"{failure.status_code}: {failure}"
     elapsed_ms = (time.perf_counter() - started) * 1000
-    api_probabilities = classifier.predict(model_input)[0] if model_input is not None else np.zeros(NUM_DIGITS)
+    model_input = prepared.model_input if prepared is not None else None
+    api_probabilities = (second_look(classifier, [prepared], classifier.predict(model_input))[0]
+                         if prepared is not None else np.zeros(NUM_DIGITS))
     naive = int(np.argmax(classifier.predict(naive_input(picture.data))[0][:NUM_DIGITS]))
     api = int(np.argmax(api_probabilities)) if model_input is not None else -1
     if api == NOT_A_DIGIT:  # the API refuses it: 422 "no digit found"
@@ -125,7 +128,7 @@ def markdown(summary: dict) -> str:
         "",
         f"{summary['pictures']} generated pictures (`python -m model.real_pictures --seed {summary['seed']}`), "
         f"digits drawn as strokes, never MNIST images and never used for training; model `{summary['model']}`.",
-        "API = `decode_image` -> `preprocess_auto` -> `DigitClassifier` (what `/predict` does in `mode=auto`); "
+        "API = `decode_image` -> `prepare_auto` -> `DigitClassifier`, read again when unsure (what `/predict` does in `mode=auto`); "
         "original = the whole picture converted to grey and resized to 28x28, no inversion (the original app).",
         "",
         "| kind | pictures | API | original app | API errors (4xx) | median decode + preprocess |",

@@ -137,7 +137,7 @@ class RealPictureConditions:
         for picture in generate_set(self.seed, self.per_kind):
             images, labels = grouped.setdefault(picture.kind, ([], []))
             try:
-                images.append(api_input(picture.data))
+                images.append(api_input(picture.data).model_input)  # the first look: models compared alike
                 labels.append(picture.label)
             except DigitApiError:  # the API answers an error: wrong, whatever the model
                 images.append(np.zeros((28, 28), np.float32))

@@ -42,8 +42,8 @@ async def predict(
 ) -> Prediction:
     """Read the handwritten digit in one image, sent as the request body or as the multipart field `file`."""
     data, content_type, _ = await read_upload(request)
-    model_input = model_input_for(data, content_type, mode, settings)
-    [prediction] = read_digits(classifier, [model_input], mode, explain=explain, calibration=calibration_for(settings))
+    picture = model_input_for(data, content_type, mode, settings)
+    [prediction] = read_digits(classifier, [picture], mode, explain=explain, calibration=calibration_for(settings))
     request.state.log.update(digit=prediction.digit, confidence=round(prediction.confidence, 4),
                              uncertain=prediction.uncertain, mode=mode)
     return prediction

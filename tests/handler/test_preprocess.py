@@ -9,8 +9,8 @@ from PIL import Image, ImageDraw
 from handler.errors import UnusableImage
 from handler.morphology import stroke_width
 from handler.preprocess import (
-    BOX_SIZE, MNIST_SIZE, center_by_mass, clear_border, fit_to_box, ink_bounding_box, preprocess_auto,
-    despeckled, is_mnist_form, pick_digit, preprocess_mnist,
+    BOX_SIZE, MNIST_SIZE, DigitPicture, center_by_mass, clear_border, despeckled, fit_to_box, ink_bounding_box,
+    is_mnist_form, pick_digit, prepare_auto, preprocess_auto, preprocess_mnist,
 )
 
 
@@ -259,8 +259,7 @@ def test_preprocess_auto_refuses_when_the_model_reads_two_digits_side_by_side():
 
 
 def test_pick_digit_works_with_a_ten_class_model():
-    inputs = [np.zeros((28, 28), np.float32), np.ones((28, 28), np.float32)]
-    assert pick_digit(inputs, np.array([digit(1, 0.3)[:10], digit(7, 0.95)[:10]])) is inputs[1]
+    assert pick_digit(np.array([digit(1, 0.3)[:10], digit(7, 0.95)[:10]])) == 1
 
 
 def test_preprocess_auto_prefers_a_tall_thin_digit_to_a_heavier_row_of_dots_below_it():
@@ -319,3 +318,19 @@ def test_despeckled_leaves_clean_strokes_alone():
     ink = np.zeros((60, 60), dtype=np.float32)
     ink[10:50, 29:31] = 1.0  # a 2 px stroke
     assert np.array_equal(despeckled(ink), ink)
+
+
+def test_a_digit_picture_turns_its_ink_and_fits_each_view_anew():
+    ink = np.ones((60, 6), dtype=np.float32)  # an upright bar (a 1), cropped to its ink as digit_boxes crops
+    picture = DigitPicture(center_by_mass(fit_to_box(ink)), ink)
+    upright, leaning = picture.turned([0.0, 10.0])
+    assert np.allclose(upright, picture.model_input, atol=1e-5)
+    assert leaning.shape == (28, 28) and not np.allclose(leaning, upright, atol=0.1)
+    rows = np.flatnonzero(leaning.max(axis=1) > 0.5)
+    assert rows[-1] - rows[0] + 1 >= 18  # fitted into the box again, not shrunk by the turn's wider frame
+    assert DigitPicture(picture.model_input).turned([5.0]) == []  # a picture used as it came has no ink to turn
+
+
+def test_prepare_auto_keeps_the_chosen_digit_s_ink():
+    prepared = prepare_auto(two_digits(gap=60), classify=reads(one=digit(1, 0.3, none=0.6), seven=digit(7, 0.95)))
+    assert prepared.ink is not None and np.allclose(prepared.model_input, center_by_mass(fit_to_box(prepared.ink)))

@@ -9,7 +9,10 @@ import pytest
 
 from handler.config import Settings
 from handler.errors import UnusableImage
-from handler.service import Calibration, calibration_for, check_one_digit, load_calibration, to_prediction
+from handler.preprocess import DigitPicture
+from handler.service import (
+    SECOND_LOOK_ANGLES, Calibration, calibration_for, check_one_digit, load_calibration, second_look, to_prediction,
+)
 
 
 def row(digits: list[float], none: float | None = None) -> np.ndarray:
@@ -51,3 +54,44 @@ def test_uncertain_setting_overrides_the_metrics(tmp_path):
     metrics.write_text(json.dumps({"calibration": {"uncertain_below": 0.73}}))
     assert calibration_for(Settings(MODEL_METRICS_PATH=metrics)).uncertain_below == pytest.approx(0.73)
     assert calibration_for(Settings(MODEL_METRICS_PATH=metrics, UNCERTAIN_BELOW=0.5)).uncertain_below == 0.5
+
+
+class ReadsByAngle:
+    """A stand-in classifier: a turned view (its ink leans) reads as a sure 7; it records each call's batch size."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        self.calls.append(len(images))
+        return np.stack([row([0.0] * 7 + [0.99, 0.01, 0.0], none=0.0) for _ in images])
+
+
+def bar_picture() -> DigitPicture:
+    ink = np.zeros((40, 12), dtype=np.float32)
+    ink[:, 4:8] = 1.0
+    return DigitPicture(np.zeros((28, 28), dtype=np.float32), ink)
+
+
+def test_second_look_reads_only_unsure_pictures_again_all_views_in_one_call():
+    sure, unsure = row([0.0] * 7 + [0.95, 0.05, 0.0], none=0.0), row([0.0] * 7 + [0.5, 0.5, 0.0], none=0.0)
+    classifier = ReadsByAngle()
+    looked = second_look(classifier, [bar_picture(), bar_picture()], np.stack([sure, unsure]))  # type: ignore[arg-type]
+    assert classifier.calls == [len(SECOND_LOOK_ANGLES)]
+    assert np.array_equal(looked[0], sure)
+    # the views' logits averaged with the picture's own: 7 now leads 8, and the row still sums to 1
+    assert looked[1].argmax() == 7 and looked[1][7] > 0.5 > looked[1][8] and np.isclose(looked[1].sum(), 1.0)
+
+
+def test_second_look_leaves_pictures_read_as_they_came_alone():
+    unsure = row([0.0] * 7 + [0.5, 0.5, 0.0], none=0.0)
+    classifier = ReadsByAngle()
+    looked = second_look(classifier, [DigitPicture(np.zeros((28, 28), np.float32))], unsure[np.newaxis])  # type: ignore[arg-type]
+    assert classifier.calls == [] and np.array_equal(looked[0], unsure)
+
+
+def test_second_look_takes_a_likely_non_digit_again_even_when_a_digit_leads():
+    likely_none = row([0.0] * 7 + [0.95, 0.0, 0.0], none=0.6)  # unnormalised on purpose: only the gate matters
+    classifier = ReadsByAngle()
+    second_look(classifier, [bar_picture()], likely_none[np.newaxis])  # type: ignore[arg-type]
+    assert classifier.calls == [len(SECOND_LOOK_ANGLES)]
