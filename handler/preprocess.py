@@ -63,7 +63,7 @@ def preprocess_mnist(rgb: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class DigitPicture:
     """What the model reads of one picture (``model_input``, (28, 28)), and the digit's ink it was fitted from
-    (None when the picture was used as it is: MNIST's own form, or mnist mode), for a second look."""
+    (None in mnist mode, whose pictures are read exactly as given), for a second look."""
 
     model_input: np.ndarray
     ink: np.ndarray | None = None
@@ -88,7 +88,9 @@ def preprocess_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classif
 def prepare_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classify: Classify | None = None) -> DigitPicture:
     """``preprocess_auto``, with the digit's ink kept beside the model's input."""
     if alpha is None and rgb.shape[:2] == (MNIST_SIZE, MNIST_SIZE) and is_mnist_form(grey := to_grey(rgb)):
-        return DigitPicture(grey)  # already what the model reads: fitting it again would only blur it
+        # already what the model reads: fitting it again would only blur it (its digit is kept to turn)
+        rows, cols = np.flatnonzero(grey.max(axis=1) > 0), np.flatnonzero(grey.max(axis=0) > 0)
+        return DigitPicture(grey, grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
     ink = despeckled(find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha)))
     crops = [ink[top:bottom, left:right] for top, bottom, left, right in digit_boxes(ink)]
     inputs = [model_input_of(crop) for crop in crops]

@@ -51,8 +51,9 @@ def model_input_for(data: bytes, content_type: str | None, mode: Mode, settings:
 
 # A reading this unsure (its digit under SECOND_LOOK_BELOW, or "not a digit" likelier than not) is read again from
 # the digit's ink turned by these angles, and the views' logits averaged. On development photos (seeds 1-3, 2,340
-# digits, 450 non-digits; seed 6 apart as a check) it set right 5 of 13 misreadings and broke none, and refused 1.7%
-# more non-digits (seed 6: 2 of 9, 3.3%); a sure reading, most of them, costs nothing more.
+# digits; seed 6 apart as a check) it read 4 more right of 3,120 (5 set right, 1 broken); on MNIST validation digits
+# (never the test set) 99.58 -> 99.68%. mnist mode gets none (its pictures are read exactly as given); a sure
+# reading, most of them, costs nothing more.
 SECOND_LOOK_BELOW = 0.9
 SECOND_LOOK_ANGLES = (-10.0, -5.0, 5.0, 10.0)
 

@@ -293,6 +293,14 @@ def test_preprocess_auto_reads_a_picture_already_in_mnist_form_as_mnist_mode_doe
         assert np.array_equal(preprocess_auto(digit), preprocess_mnist(digit))
 
 
+def test_prepare_auto_keeps_an_mnist_form_digit_as_it_is_with_its_ink_to_turn():
+    digit = np.zeros((28, 28), dtype=np.float32)
+    digit[4:24, 12:16] = 1.0
+    prepared = prepare_auto(digit)
+    assert np.array_equal(prepared.model_input, digit)
+    assert prepared.ink is not None and np.array_equal(prepared.ink, digit[4:24, 12:16])
+
+
 def test_is_mnist_form_needs_the_digit_fitted_and_centred_on_black():
     digit = np.zeros((28, 28), dtype=np.float32)
     digit[4:24, 12:16] = 1.0  # a 1: 20 px tall, centred
