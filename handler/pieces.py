@@ -1,5 +1,6 @@
-"""One line of writing -> its pieces: the ink's connected components, clutter dropped, the slant measured,
-parts smaller than a digit joined to the digit they stand over. Pure numpy; used by ``handler.segment``.
+"""One line of writing -> its pieces: the ink's connected components (an outlined font's hollow strokes filled in),
+clutter dropped, the slant measured, parts smaller than a digit joined to the digit they stand over. Pure numpy;
+used by ``handler.segment``.
 
 Every horizontal position here is taken along the writing's slant ("sheared"), so slanted digits whose
 boxes overlap in x still stand apart.
@@ -32,6 +33,10 @@ EDGE_SPAN = 0.9  # of the picture's side: ink touching the edge and this long is
 SOLID_FILL = 0.75
 SPECK = 0.1  # of the line height: components smaller than this each way are specks
 TEXTURE_SPECKS = 6  # specks in one patch of half a line height: texture, not writing
+# (rim px)^2 / area of paper enclosed by ink: about 13 for a disk or an oval, at most about 25 for a handwritten
+# digit's loops (a 4's narrow triangle) on the development seeds; the inside of an outlined glyph's stroke is a
+# sliver many times longer than wide (40-65).
+ELONGATED = 36
 SLANTS = np.linspace(-0.6, 0.6, 13)  # x shift per row (positive: the tops lean right)
 
 
@@ -67,6 +72,10 @@ def find_pieces(ink: np.ndarray) -> tuple[Line, list[Piece]]:
     """The line (its strokes labelled, slant, height) and its pieces, left to right along the slant."""
     mask = ink > INK_LEVEL
     mask &= neighbour_count(mask) >= 3  # lone pixels and pairs are noise
+    hollow = _hollow(mask)
+    if hollow.any():  # an outlined glyph is read as the solid stroke it outlines
+        mask |= hollow
+        ink = np.where(hollow, np.maximum(ink, 1.0), ink)
     runs = label_runs(mask)
     if runs.count == 0:
         raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
@@ -85,6 +94,33 @@ def find_pieces(ink: np.ndarray) -> tuple[Line, list[Piece]]:
     if not pieces:
         raise UnusableImage("no digit found: no stroke of digit size")
     return line, sorted(pieces, key=lambda p: p.x0 + p.x1)
+
+
+def _hollow(mask: np.ndarray) -> np.ndarray:
+    """Paper enclosed by ink in long thin slivers: the inside of an outlined (hollow) font's strokes, or the gap
+    between a sketchy font's doubled lines. A digit's own loops are round or oval (``ELONGATED``)."""
+    paper = label_runs(~mask)
+    rows, cols = mask.shape
+    edge = (paper.row == 0) | (paper.row == rows - 1) | (paper.start == 0) | (paper.end == cols)
+    outside = np.zeros(paper.count, dtype=bool)
+    outside[paper.label[edge]] = True
+    inside = ~outside[paper.label]
+    if not inside.any():
+        return np.zeros_like(mask)
+    row, start, end, label = paper.row[inside], paper.start[inside], paper.end[inside], paper.label[inside]
+    # Rim pixels (paper with a stroke pixel beside it): those with ink above or below, counted along each run from
+    # a running sum, and each run's two ends (ink left and right of it, by the run's definition).
+    padded = np.pad(mask, ((1, 1), (0, 0)))
+    vertical = np.zeros((rows, cols + 1), dtype=np.int32)
+    np.cumsum(padded[:-2] | padded[2:], axis=1, out=vertical[:, 1:])
+    rim = vertical[row, end] - vertical[row, start]
+    rim += ~(vertical[row, start + 1] > vertical[row, start])  # the run's first pixel, unless counted already
+    rim += (end - start > 1) & ~(vertical[row, end] > vertical[row, end - 1])  # its last
+    area = np.bincount(label, weights=end - start, minlength=paper.count)
+    perimeter = np.bincount(label, weights=rim, minlength=paper.count)
+    thin = (perimeter**2 > ELONGATED * np.maximum(area, 1))[label]
+    slivers = Runs(row[thin], start[thin], end[thin], np.zeros(np.count_nonzero(thin), dtype=np.int64), 1)
+    return paint(slivers, mask.shape) >= 0
 
 
 def _component_stats(runs: Runs, count: int) -> dict[str, np.ndarray]:

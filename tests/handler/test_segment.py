@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.pieces import find_pieces
@@ -214,3 +214,28 @@ def test_sheared_stands_a_leaning_stroke_upright_and_trims_to_it():
     assert upright.shape[0] == 10 and np.ptp(ink_columns) <= 1
     assert upright.shape[1] <= ink_columns.size + 2  # one column of paper each side at most
     assert segment._sheared(leaning, 0.0) is leaning
+
+
+def outlined(strokes: list[Shape], size: tuple[int, int] = (420, 160)) -> np.ndarray:
+    """float (H, W) ink map of the strokes drawn hollow, as an outlined font draws them: a thin line round a broad pen."""
+    image = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(image)
+    for stroke in strokes:
+        draw.line(stroke, fill=255, width=15, joint="curve")
+    broad = np.asarray(image, dtype=np.float32) / 255.0
+    inside = np.asarray(image.filter(ImageFilter.MinFilter(5)), dtype=np.float32) / 255.0
+    return broad - inside
+
+
+def test_an_outlined_stroke_is_read_filled_in_but_a_digits_loop_stays_open():
+    line, pieces = find_pieces(outlined([at(ONE, 80)]))
+    assert len(pieces) == 1
+    piece = pieces[0]
+    core = line.labels[piece.top : piece.bottom, piece.left : piece.right] >= 0
+    assert core[:, core.shape[1] // 2].mean() > 0.9  # the inside of the outline is stroke now
+    assert line.ink[piece.top + 50, (piece.left + piece.right) // 2] >= 1.0
+
+    line, pieces = find_pieces(ink([], ellipses=[(80, 30, 140, 130)]))  # a 0: its loop is paper still
+    zero = pieces[0]
+    assert line.labels[(zero.top + zero.bottom) // 2, (zero.left + zero.right) // 2] == -1
+
