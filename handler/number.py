@@ -17,7 +17,7 @@ from handler.service import Calibration, check_upload, png_data_url
 # so each digit of a long number in a photo still spans enough pixels (1024 read no better here, 4x slower).
 NUMBER_WORK_SIDE = 768
 NUMBER_MIN_SIDE = 576  # a JPEG decodes reduced no further than this on its longest side (decode.MIN_WORK_SIDE)
-SECOND_LOOK_BELOW = 0.1  # a reading this unsure is tried again with the picture's colours inverted
+INVERTED_LOOK_BELOW = 0.1  # a reading this unsure is tried again with the picture's colours inverted
 
 
 def read_number(data: bytes, content_type: str | None, settings: Settings, classifier: DigitClassifier, *,
@@ -47,7 +47,7 @@ def read_digits(image: DecodedImage, classifier: DigitClassifier, *, max_digits:
             return inverted()
         except UnusableImage:
             raise failure from None
-    if image.alpha is not None or reading_confidence(first) >= SECOND_LOOK_BELOW:
+    if image.alpha is not None or reading_confidence(first) >= INVERTED_LOOK_BELOW:
         return first
     try:
         second = inverted()
