@@ -129,6 +129,8 @@ def paper_on_border(rgb: np.ndarray) -> np.ndarray:
     height, width = rgb.shape[:2]
     if min(height, width) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a desk
         return everywhere
+    if not _noisy(border):  # a rendered picture has no desk; cropped close, its digit fills the centre
+        return everywhere
     centre = rgb[height // 4 : height - height // 4 : 4, width // 4 : width - width // 4 : 4]  # a sample is enough
     colour = np.median(centre.reshape(-1, rgb.shape[2]), axis=0)
     if np.abs(np.median(border, axis=0) - colour).max() < PAPER_MATCH:
@@ -147,10 +149,11 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.n
     border = border_pixels(rgb)
     paper = np.round(np.median(border if on_paper is None else border[on_paper], axis=0)).astype(np.uint8)
     grey = _grey(rgb) if min(rgb.shape[:2]) >= LIGHT_MIN_SIDE else None  # one grey copy for both decisions
-    correction = _light_correction(rgb, paper, grey)
+    photo = grey is not None and _is_photo(grey)
+    correction = _light_correction(rgb, paper, grey, photo=photo)
     if correction is None:
         distance = _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
-        if grey is None or not _is_photo(grey):  # a clean screenshot or canvas: left alone (a drawn 1 may be straight)
+        if not photo:  # a clean screenshot or canvas: left alone (a drawn 1 may be straight)
             return distance
         inked = without_lines(distance)  # evenly lit notebook paper too
     else:
@@ -158,6 +161,8 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.n
         # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
         paper_level = None if on_paper is None or on_paper.all() else int(np.median(border_pixels(distance)[on_paper]))
         inked = without_lines(sharp_only(distance, paper_level))
+    if not photo:  # a rendered picture has no desk or finger: its digit may touch the edge
+        return inked
     beyond = off_page(rgb, paper)
     return inked if beyond is None else np.where(beyond, np.uint8(0), inked)
 
@@ -356,14 +361,15 @@ def flatten_light(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray:
     return rgb if correction is None else np.stack(list(_relit(rgb, *correction)), axis=-1)
 
 
-def _light_correction(rgb: np.ndarray, paper: np.ndarray,
-                      grey: Image.Image | None = None) -> tuple[np.ndarray, np.ufunc] | None:
+def _light_correction(rgb: np.ndarray, paper: np.ndarray, grey: Image.Image | None = None, *,
+                      photo: bool | None = None) -> tuple[np.ndarray, np.ufunc] | None:
     """(per-pixel correction, how to apply it) that evens out the light; None when the light is even.
 
     The paper's brightness around each pixel comes from a half-size grey copy: a closing (dark ink) or
     an opening (light ink) wider than any stroke, which follows a shadow's edge sharply, as a blur
     would not. Dark ink: divided by it (shade scales ink and paper alike); light ink: subtracted.
-    ``grey``: the picture's grey copy, when the caller has it.
+    ``grey``: the picture's grey copy, and ``photo``: whether it is a camera's (``_is_photo``), when the caller
+    knows them.
     """
     if min(rgb.shape[:2]) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a shadow
         return None
@@ -372,9 +378,14 @@ def _light_correction(rgb: np.ndarray, paper: np.ndarray,
     if not _uneven(half):
         return None
     brightness = float(_brightness(paper))
-    # A dark, evenly dark border is a dark page or screen: its ink is light, however much of the frame it fills.
-    dark_page = brightness < DARK_PAGE and _border_spread(np.asarray(half)) < UNEVEN_LIGHT
-    background, dark_ink = _paper_brightness(half, light_ink=dark_page)
+    # A dark, evenly dark border is a dark page or screen: its ink is light, however much of the frame it fills;
+    # a rendered picture's light paper (no camera, so no shade on it) has dark ink, however much the digit covers.
+    if brightness < DARK_PAGE and _border_spread(np.asarray(half)) < UNEVEN_LIGHT:
+        known: bool | None = False
+    else:
+        photo = _is_photo(grey) if photo is None else photo
+        known = True if brightness >= LIGHT_PAPER and not photo else None
+    background, dark_ink = _paper_brightness(half, dark_ink=known)
     # Worked out on the half-size copy, then doubled: the same values as on the doubled one, a quarter the work.
     if dark_ink:
         return _double(brightness / np.maximum(background.astype(np.float32), 1.0), grey.size), np.multiply
@@ -394,9 +405,9 @@ def _relit(rgb: np.ndarray, correction: np.ndarray, apply: np.ufunc) -> Iterator
         yield np.clip(buffer, 0, 255, out=buffer).astype(np.uint8)
 
 
-def _paper_brightness(half: Image.Image, *, light_ink: bool = False) -> tuple[np.ndarray, bool]:
+def _paper_brightness(half: Image.Image, *, dark_ink: bool | None = None) -> tuple[np.ndarray, bool]:
     """The paper's brightness under the strokes (uint8, like ``half``), and whether the ink is darker
-    (``light_ink``: known to be lighter).
+    (``dark_ink``: when that is known already).
 
     Polarity: strokes are the pixels farthest from a wide blur of the picture, on their side of it
     (paper inside a loop or in a shadow is much nearer). Paper brightness alone cannot tell: a shaded
@@ -404,9 +415,10 @@ def _paper_brightness(half: Image.Image, *, light_ink: bool = False) -> tuple[np
     """
     window = 2 * max(1, round(min(half.size) * LIGHT_WINDOW / 2)) + 1
     blurred = half.filter(ImageFilter.BoxBlur(window // 2))
-    deviation = np.asarray(half, dtype=np.int16) - np.asarray(blurred, dtype=np.int16)
-    darkest, brightest = _int_percentiles(deviation, (100 - INK_PERCENTILE, INK_PERCENTILE))
-    dark_ink = not light_ink and bool(np.median(np.asarray(blurred)) >= LIGHT_PAPER or -darkest >= brightest)
+    if dark_ink is None:
+        deviation = np.asarray(half, dtype=np.int16) - np.asarray(blurred, dtype=np.int16)
+        darkest, brightest = _int_percentiles(deviation, (100 - INK_PERCENTILE, INK_PERCENTILE))
+        dark_ink = bool(np.median(np.asarray(blurred)) >= LIGHT_PAPER or -darkest >= brightest)
     # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
     margin = window // 2 + 1
     values = np.pad(np.asarray(half, dtype=np.int16), margin, mode="reflect", reflect_type="odd")
@@ -460,8 +472,13 @@ def _border_spread(pixels: np.ndarray) -> float:
 
 def _is_photo(grey: Image.Image) -> bool:
     """A camera's picture, by the noise between neighbouring border pixels (a rendered picture has none)."""
-    border = border_pixels(np.asarray(grey)).astype(np.int16)  # full detail: sensor noise survives here
-    return bool(np.median(np.abs(np.diff(border))) >= PHOTO_NOISE)
+    return _noisy(border_pixels(np.asarray(grey)))  # full detail: sensor noise survives here
+
+
+def _noisy(border: np.ndarray) -> bool:
+    """Whether border pixels ((N,) grey or (N, C)) step by PHOTO_NOISE or more from one to the next (median)."""
+    steps = np.abs(np.diff(border.astype(np.int16), axis=0))
+    return bool(np.median(steps if steps.ndim == 1 else steps.max(axis=1)) >= PHOTO_NOISE)
 
 
 def normalize_ink(distance: np.ndarray, on_paper: np.ndarray | None = None) -> np.ndarray:

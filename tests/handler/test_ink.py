@@ -312,3 +312,22 @@ def test_off_page_marks_a_light_desk_of_another_hue_by_its_sharp_edge():
     beyond = off_page(picture, paper)
     assert beyond is not None and beyond[:, 408:].mean() > 0.95
     assert not beyond[stroke_mask(size=(480, 360), width=8)].any() and not beyond[:, :380].any()
+
+
+def digit_cropped_close() -> np.ndarray:
+    """A clean, rendered 8 cropped close: its loops run along and past the frame's edges, no margin of paper."""
+    image = Image.new("RGB", (140, 200), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([6, -4, 134, 100], outline=(20, 20, 20), width=16)
+    draw.ellipse([-6, 88, 146, 204], outline=(20, 20, 20), width=16)
+    return np.asarray(image)
+
+
+def test_find_ink_reads_a_clean_digit_cropped_close_as_ink_not_as_a_desk():
+    # Its strokes along the border are not a desk beyond the page, and its light paper means dark ink, however
+    # much of the frame the digit covers (the border's spread still calls for flattening).
+    picture = digit_cropped_close()
+    strokes = picture[..., 0] < 128
+    ink = find_ink(picture)
+    # Flattened, the strokes keep their ink within sharp_only's reach of their edges: most of these 16 px ones.
+    assert ink[strokes].mean() > 0.7 and ink[~strokes].max() < 0.1
