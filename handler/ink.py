@@ -129,11 +129,11 @@ def paper_on_border(rgb: np.ndarray) -> np.ndarray:
     height, width = rgb.shape[:2]
     if min(height, width) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a desk
         return everywhere
-    if not _noisy(border):  # a rendered picture has no desk; cropped close, its digit fills the centre
-        return everywhere
     centre = rgb[height // 4 : height - height // 4 : 4, width // 4 : width - width // 4 : 4]  # a sample is enough
     colour = np.median(centre.reshape(-1, rgb.shape[2]), axis=0)
     if np.abs(np.median(border, axis=0) - colour).max() < PAPER_MATCH:
+        return everywhere
+    if not _noisy(border):  # a rendered picture has no desk; cropped close, its digit fills the centre
         return everywhere
     matches = np.abs(border - colour).max(axis=1) < PAPER_MATCH
     return matches if matches.mean() >= MIN_PAPER_BORDER else everywhere
