@@ -287,12 +287,15 @@ def _level_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_fa
 
 
 def _horizontal_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_faint: int) -> np.ndarray:
-    length = max(3, round(LINE_LENGTH * mask.shape[1]))
+    length, gap = max(3, round(LINE_LENGTH * mask.shape[1])), max(3, round(LINE_GAP * mask.shape[1]))
+    # No row can hold enough for a run that long (half of it at the picture's edge, repeated there by the erosion):
+    # no line, as in most photos, and the long erosion is skipped. First on the columns alone (a row holds no
+    # more than the columns with ink anywhere, gaps bridged), then row by row.
+    if np.count_nonzero(_dilate_1d(mask.any(axis=0)[np.newaxis], gap, 1)) < (length + 1) // 2:
+        return np.zeros_like(mask)
     thick = _dilate_1d(mask, 5, 0)  # a line not quite straight steps by a pixel now and then
     # and a faint one (a small picture's, JPEG's) breaks into dashes: gaps this short are bridged
-    thick = _dilate_1d(thick, max(3, round(LINE_GAP * mask.shape[1])), 1)
-    # No row holds enough for a run that long (half of it at the picture's edge, repeated there by the erosion):
-    # no line, as in most photos, and the long erosion is skipped.
+    thick = _dilate_1d(thick, gap, 1)
     if np.count_nonzero(thick, axis=1).max() < (length + 1) // 2:
         return np.zeros_like(mask)
     long_runs = _dilate_1d(_erode_1d(thick, length, 1), length, 1) & mask
@@ -308,10 +311,11 @@ def _line_slope(mask: np.ndarray) -> float:
     lines, if it has any; 0.0 when level lines (or none) explain it as well."""
     # Every LINE_SEARCH_STEP-th column, rows OR-ed in blocks as tall: a thin line stays in every sampled column.
     small = np.logical_or.reduceat(mask[:, ::LINE_SEARCH_STEP], np.arange(0, mask.shape[0], LINE_SEARCH_STEP), axis=0)
-    rows, columns = np.nonzero(small)
-    if rows.size == 0:
-        return 0.0
     width = -(-mask.shape[1] // LINE_SEARCH_STEP)
+    # A row at any slope takes at most one point per column: with too few columns inked, none is a line.
+    if np.count_nonzero(small.any(axis=0)) < LINE_LENGTH * width:
+        return 0.0
+    rows, columns = np.nonzero(small)
     sheared = rows - _shear_offsets(LINE_SLOPES, width)[:, columns]  # (slopes, points): each point's row per slope
     sheared -= sheared.min()
     span = int(sheared.max()) + 1
