@@ -107,8 +107,11 @@ def border_pixels(values: np.ndarray, width: int = BORDER) -> np.ndarray:
     return np.concatenate([rows, cols])
 
 
-def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
-    """uint8 picture (+ alpha) -> float32 (H, W) ink in [0, 1]: paper 0, a typical stroke 1."""
+def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None, *, beyond_page: bool = True) -> np.ndarray:
+    """uint8 picture (+ alpha) -> float32 (H, W) ink in [0, 1]: paper 0, a typical stroke 1.
+
+    ``beyond_page=False``: the picture is taken to show paper only (no desk, no finger), as when it is cropped
+    close to the digit and the digit's strokes run into the frame's edge."""
     rgb = rgb if rgb.ndim == 3 else rgb[..., np.newaxis]
     if alpha is not None:
         if np.median(border_pixels(alpha)) < 128:  # transparent background: what is opaque is ink
@@ -116,8 +119,8 @@ def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
         opaque = border_pixels(rgb)[border_pixels(alpha) >= 128]
         weight = alpha[..., np.newaxis].astype(np.float32) / 255.0  # holes in an opaque picture are paper
         rgb = as_uint8((rgb * weight + np.median(opaque, axis=0) * (1 - weight)) / 255.0)
-    on_paper = paper_on_border(rgb)
-    return normalize_ink(ink_from_colour(rgb, on_paper), on_paper)
+    on_paper = paper_on_border(rgb) if beyond_page else np.ones(len(border_pixels(rgb)), dtype=bool)
+    return normalize_ink(ink_from_colour(rgb, on_paper, beyond_page=beyond_page), on_paper)
 
 
 def paper_on_border(rgb: np.ndarray) -> np.ndarray:
@@ -139,7 +142,7 @@ def paper_on_border(rgb: np.ndarray) -> np.ndarray:
     return matches if matches.mean() >= MIN_PAPER_BORDER else everywhere
 
 
-def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.ndarray:
+def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None, *, beyond_page: bool = True) -> np.ndarray:
     """uint8 (H, W, C) -> uint8 (H, W): how far each pixel is from the paper, in its most different channel.
 
     ``on_paper``: which border pixels show the paper (``paper_on_border``; all when None).
@@ -161,7 +164,7 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None) -> np.n
         # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
         paper_level = None if on_paper is None or on_paper.all() else int(np.median(border_pixels(distance)[on_paper]))
         inked = without_lines(sharp_only(distance, paper_level))
-    if not photo:  # a rendered picture has no desk or finger: its digit may touch the edge
+    if not (photo and beyond_page):  # a rendered picture has no desk or finger: its digit may touch the edge
         return inked
     beyond = off_page(rgb, paper)
     return inked if beyond is None else np.where(beyond, np.uint8(0), inked)

@@ -10,7 +10,8 @@ brings strokes to MNIST's width, fits and centres.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from PIL import Image
@@ -42,6 +43,9 @@ SECOND_DIGIT_HEIGHT, SECOND_DIGIT_MASS, SECOND_DIGIT_WIDTH = 0.5, 0.25, 0.2
 SPECKLED, LONE_NEIGHBOURS = 0.3, 2
 # Of such candidates the model judges which are digits: one read this surely (and not as "not a digit").
 DIGIT_LIKE = 0.5
+# A picture refused or read unsure is read again as cropped close to its digit (``DigitPicture.cropped_close``) when
+# it is at least this on its shorter side: smaller ones get no desk logic to undo.
+CLOSE_CROP_MIN_SIDE = 64
 TURNED_FRINGE = 0.05  # a turned crop is cut to its ink above this: the bilinear turn smears a faint fringe
 SEVERAL_DIGITS = "no single digit: the picture holds several digits side by side; /predict/number reads a number"
 Box = tuple[int, int, int, int]  # (top, bottom, left, right) in the ink map
@@ -67,6 +71,9 @@ class DigitPicture:
 
     model_input: np.ndarray
     ink: np.ndarray | None = None
+    # The same picture read as cropped close to its digit (``_cropped_close``), for when this reading is unsure.
+    cropped_close: Callable[[], DigitPicture | None] | None = field(default=None, compare=False, repr=False)
+    spans_frame: bool = False  # the digit's box runs from one edge of the frame to the opposite one
 
     def turned(self, angles: Sequence[float]) -> list[np.ndarray]:
         """The digit's ink turned by each of ``angles`` (degrees, anticlockwise), each fitted and centred anew."""
@@ -91,15 +98,45 @@ def prepare_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classify: 
         # already what the model reads: fitting it again would only blur it (its digit is kept to turn)
         rows, cols = np.flatnonzero(grey.max(axis=1) > 0), np.flatnonzero(grey.max(axis=0) > 0)
         return DigitPicture(grey, grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1])
-    ink = despeckled(find_ink(as_uint8(rgb), None if alpha is None else as_uint8(alpha)))
-    crops = [ink[top:bottom, left:right] for top, bottom, left, right in digit_boxes(ink)]
+    rgb, alpha = as_uint8(rgb), None if alpha is None else as_uint8(alpha)
+    may_be_close = alpha is None and min(rgb.shape[:2]) >= CLOSE_CROP_MIN_SIDE
+    try:
+        picture = _prepared(rgb, alpha, classify)
+    except UnusableImage:
+        # Perhaps cropped close: its digit, running into the frame's edge, was taken for a desk or clutter.
+        close = _cropped_close(rgb, classify) if may_be_close else None
+        if close is None:
+            raise
+        return close
+    if may_be_close:
+        return DigitPicture(picture.model_input, picture.ink, partial(_cropped_close, rgb, classify))
+    return picture
+
+
+def _cropped_close(rgb: np.ndarray, classify: Classify | None) -> DigitPicture | None:
+    """The picture read as cropped close to its digit (ink running into the frame's edge kept), when the digit
+    so found spans the frame from one edge to the opposite one; else None."""
+    try:
+        close = _prepared(rgb, None, classify, cropped_close=True)
+    except UnusableImage:
+        return None
+    return close if close.spans_frame else None
+
+
+def _prepared(rgb: np.ndarray, alpha: np.ndarray | None, classify: Classify | None, *,
+              cropped_close: bool = False) -> DigitPicture:
+    ink = despeckled(find_ink(rgb, alpha, beyond_page=not cropped_close))
+    boxes = digit_boxes(ink, clear_edges=not cropped_close)
+    crops = [ink[top:bottom, left:right] for top, bottom, left, right in boxes]
     inputs = [model_input_of(crop) for crop in crops]
-    if len(inputs) == 1:
-        return DigitPicture(inputs[0], crops[0])
-    if classify is None:
-        raise UnusableImage(SEVERAL_DIGITS)
-    chosen = pick_digit(classify(np.stack(inputs)))
-    return DigitPicture(inputs[chosen], crops[chosen])
+    chosen = 0
+    if len(inputs) > 1:
+        if classify is None:
+            raise UnusableImage(SEVERAL_DIGITS)
+        chosen = pick_digit(classify(np.stack(inputs)))
+    top, bottom, left, right = boxes[chosen]
+    spans = (top == 0 and bottom == ink.shape[0]) or (left == 0 and right == ink.shape[1])
+    return DigitPicture(inputs[chosen], crops[chosen], spans_frame=spans)
 
 
 def model_input_of(crop: np.ndarray) -> np.ndarray:
@@ -159,13 +196,16 @@ def ink_bounding_box(ink: np.ndarray, *, level: float = 0.5) -> Box:
     return boxes[0]
 
 
-def digit_boxes(ink: np.ndarray, *, level: float = 0.5) -> list[Box]:
-    """The box of the digit, then those of ink beside it on the same line that looks like another digit."""
+def digit_boxes(ink: np.ndarray, *, level: float = 0.5, clear_edges: bool = True) -> list[Box]:
+    """The box of the digit, then those of ink beside it on the same line that looks like another digit.
+
+    ``clear_edges=False``: ink running into the frame's edge is kept (a picture cropped close to its digit)."""
     mask = ink > level
     if np.count_nonzero(mask) < MIN_INK_PIXELS:
         raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
     kept = mask & (neighbour_count(mask) >= 3)  # a lone pixel or pair is noise; a 1 px line keeps its body
-    mask = clear_border(kept if np.count_nonzero(kept) >= MIN_INK_PIXELS else mask)
+    mask = kept if np.count_nonzero(kept) >= MIN_INK_PIXELS else mask
+    mask = clear_border(mask) if clear_edges else mask
     # Rows first, by mass times height: the digit is the tallest thing on the page, while a row of a drawing
     # app's colour dots, a strip of desk or a line's remnant can outweigh a thin 1.
     top, bottom = _main_span(mask.sum(axis=1), by_height=True)

@@ -98,12 +98,14 @@ def read_digits(
     classifier: DigitClassifier, pictures: list[DigitPicture], mode: Mode, *, explain: bool = False,
     calibration: Calibration = Calibration(), labels: list[str] | None = None,
 ) -> list[Prediction]:
-    """Classify prepared pictures in one interpreter call (and one more for those read unsure, ``second_look``)
-    and format the answers, in order.
+    """Classify prepared pictures in one interpreter call (and more for those read unsure: ``cropped_close_look``,
+    then ``second_look``) and format the answers, in order.
 
     A picture the model takes for no digit is a 422; ``labels`` name the inputs in its message (a batch)."""
+    pictures, probabilities = cropped_close_look(
+        classifier, pictures, classifier.predict(np.stack([picture.model_input for picture in pictures])))
     inputs = [picture.model_input for picture in pictures]
-    probabilities = second_look(classifier, pictures, classifier.predict(np.stack(inputs)))
+    probabilities = second_look(classifier, pictures, probabilities)
     for index, row in enumerate(probabilities):
         try:
             check_one_digit(row, calibration)
@@ -113,6 +115,18 @@ def read_digits(
         to_prediction(p, mode, x if explain else None, calibration=calibration)
         for p, x in zip(probabilities, inputs, strict=True)
     ]
+
+
+def cropped_close_look(classifier: DigitClassifier, pictures: list[DigitPicture],
+                       probabilities: np.ndarray) -> tuple[list[DigitPicture], np.ndarray]:
+    """Each unsure picture that may be cropped close to its digit (``DigitPicture.cropped_close``) read that way
+    too, and the surer reading kept: a digit running into the frame's edge is otherwise taken for a desk."""
+    pictures, probabilities = list(pictures), probabilities.copy()
+    for index, (row, picture) in enumerate(zip(probabilities, pictures, strict=True)):
+        close = picture.cropped_close() if picture.cropped_close is not None and _unsure(row) else None
+        if close is not None and _sureness(read := classifier.predict(close.model_input[np.newaxis])[0]) > _sureness(row):
+            pictures[index], probabilities[index] = close, read
+    return pictures, probabilities
 
 
 def second_look(classifier: DigitClassifier, pictures: list[DigitPicture], probabilities: np.ndarray) -> np.ndarray:
@@ -132,6 +146,11 @@ def second_look(classifier: DigitClassifier, pictures: list[DigitPicture], proba
         weights = np.exp(logs - logs.max())
         looked[index] = weights / weights.sum()
     return looked
+
+
+def _sureness(row: np.ndarray) -> float:
+    """How surely a row reads as a digit: its likeliest digit's probability, "not a digit" counted against it."""
+    return float(row[:NUM_DIGITS].max()) * (1.0 - (float(row[NOT_A_DIGIT]) if len(row) > NUM_DIGITS else 0.0))
 
 
 def _unsure(row: np.ndarray) -> bool:

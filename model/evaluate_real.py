@@ -27,7 +27,7 @@ from handler.config import Settings
 from handler.decode import decode_image
 from handler.errors import DigitApiError
 from handler.preprocess import DigitPicture, prepare_auto
-from handler.service import second_look
+from handler.service import cropped_close_look, second_look
 from model.contact_sheet import write_contact_sheet
 from model.data import ARTIFACTS
 from model.real_pictures import DEFAULT_PER_KIND, DEFAULT_SEED, RealPicture, generate_set
@@ -70,8 +70,10 @@ def read(picture: RealPicture, classifier: DigitClassifier) -> tuple[Reading, np
         prepared, error = None, f"{failure.status_code}: {failure}"
     elapsed_ms = (time.perf_counter() - started) * 1000
     model_input = prepared.model_input if prepared is not None else None
-    api_probabilities = (second_look(classifier, [prepared], classifier.predict(model_input))[0]
-                         if prepared is not None else np.zeros(NUM_DIGITS))
+    api_probabilities = np.zeros(NUM_DIGITS)
+    if prepared is not None:
+        [prepared], first = cropped_close_look(classifier, [prepared], classifier.predict(model_input))
+        model_input, api_probabilities = prepared.model_input, second_look(classifier, [prepared], first)[0]
     naive = int(np.argmax(classifier.predict(naive_input(picture.data))[0][:NUM_DIGITS]))
     api = int(np.argmax(api_probabilities)) if model_input is not None else -1
     if api == NOT_A_DIGIT:  # the API refuses it: 422 "no digit found"
