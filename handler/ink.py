@@ -119,7 +119,7 @@ def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None, *, beyond_page: b
         opaque = border_pixels(rgb)[border_pixels(alpha) >= 128]
         weight = alpha[..., np.newaxis].astype(np.float32) / 255.0  # holes in an opaque picture are paper
         rgb = as_uint8((rgb * weight + np.median(opaque, axis=0) * (1 - weight)) / 255.0)
-    on_paper = paper_on_border(rgb) if beyond_page else np.ones(len(border_pixels(rgb)), dtype=bool)
+    on_paper = paper_on_border(rgb) if beyond_page else None  # None: the whole border is paper
     return normalize_ink(ink_from_colour(rgb, on_paper, beyond_page=beyond_page), on_paper)
 
 

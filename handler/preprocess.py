@@ -10,7 +10,7 @@ brings strokes to MNIST's width, fits and centres.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -109,7 +109,7 @@ def prepare_auto(rgb: np.ndarray, alpha: np.ndarray | None = None, *, classify: 
             raise
         return close
     if may_be_close:
-        return DigitPicture(picture.model_input, picture.ink, partial(_cropped_close, rgb, classify))
+        return replace(picture, cropped_close=partial(_cropped_close, rgb, classify))
     return picture
 
 

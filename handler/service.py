@@ -102,10 +102,8 @@ def read_digits(
     then ``second_look``) and format the answers, in order.
 
     A picture the model takes for no digit is a 422; ``labels`` name the inputs in its message (a batch)."""
-    pictures, probabilities = cropped_close_look(
-        classifier, pictures, classifier.predict(np.stack([picture.model_input for picture in pictures])))
+    pictures, probabilities = read_pictures(classifier, pictures)
     inputs = [picture.model_input for picture in pictures]
-    probabilities = second_look(classifier, pictures, probabilities)
     for index, row in enumerate(probabilities):
         try:
             check_one_digit(row, calibration)
@@ -115,6 +113,15 @@ def read_digits(
         to_prediction(p, mode, x if explain else None, calibration=calibration)
         for p, x in zip(probabilities, inputs, strict=True)
     ]
+
+
+def read_pictures(classifier: DigitClassifier,
+                  pictures: list[DigitPicture]) -> tuple[list[DigitPicture], np.ndarray]:
+    """The pictures as finally read (an unsure one may be replaced by its cropped-close reading) and their
+    probabilities: one interpreter call for all, then ``cropped_close_look`` and ``second_look`` for the unsure."""
+    first = classifier.predict(np.stack([picture.model_input for picture in pictures]))
+    pictures, probabilities = cropped_close_look(classifier, pictures, first)
+    return pictures, second_look(classifier, pictures, probabilities)
 
 
 def cropped_close_look(classifier: DigitClassifier, pictures: list[DigitPicture],

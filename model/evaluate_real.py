@@ -27,7 +27,7 @@ from handler.config import Settings
 from handler.decode import decode_image
 from handler.errors import DigitApiError
 from handler.preprocess import DigitPicture, prepare_auto
-from handler.service import cropped_close_look, second_look
+from handler.service import read_pictures
 from model.contact_sheet import write_contact_sheet
 from model.data import ARTIFACTS
 from model.real_pictures import DEFAULT_PER_KIND, DEFAULT_SEED, RealPicture, generate_set
@@ -51,7 +51,7 @@ class Reading:
 
 
 def api_input(data: bytes) -> DigitPicture:
-    """What /predict?mode=auto feeds the model (and reads again when unsure: ``service.second_look``)."""
+    """What /predict?mode=auto feeds the model (then read as the service reads it: ``service.read_pictures``)."""
     image = decode_image(data, max_pixels=MAX_PIXELS)
     return prepare_auto(image.rgb, image.alpha)
 
@@ -69,11 +69,10 @@ def read(picture: RealPicture, classifier: DigitClassifier) -> tuple[Reading, np
     except DigitApiError as failure:
         prepared, error = None, f"{failure.status_code}: {failure}"
     elapsed_ms = (time.perf_counter() - started) * 1000
-    model_input = prepared.model_input if prepared is not None else None
-    api_probabilities = np.zeros(NUM_DIGITS)
+    model_input, api_probabilities = None, np.zeros(NUM_DIGITS)
     if prepared is not None:
-        [prepared], first = cropped_close_look(classifier, [prepared], classifier.predict(model_input))
-        model_input, api_probabilities = prepared.model_input, second_look(classifier, [prepared], first)[0]
+        [prepared], [api_probabilities] = read_pictures(classifier, [prepared])
+        model_input = prepared.model_input
     naive = int(np.argmax(classifier.predict(naive_input(picture.data))[0][:NUM_DIGITS]))
     api = int(np.argmax(api_probabilities)) if model_input is not None else -1
     if api == NOT_A_DIGIT:  # the API refuses it: 422 "no digit found"
