@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from PIL import Image, ImageFilter
 
+from handler import levels
 from handler.errors import UnusableImage
 from handler.morphology import (
     coarse_max_filter, connected_to_edge, enlarged, grown_within, max_filter, mean_3x3, min_filter,
@@ -114,11 +115,11 @@ def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None, *, beyond_page: b
     close to the digit and the digit's strokes run into the frame's edge."""
     rgb = rgb if rgb.ndim == 3 else rgb[..., np.newaxis]
     if alpha is not None:
-        if np.median(border_pixels(alpha)) < 128:  # transparent background: what is opaque is ink
+        if levels.median(border_pixels(alpha)) < 128:  # transparent background: what is opaque is ink
             return normalize_ink(alpha)
         opaque = border_pixels(rgb)[border_pixels(alpha) >= 128]
         weight = alpha[..., np.newaxis].astype(np.float32) / 255.0  # holes in an opaque picture are paper
-        rgb = as_uint8((rgb * weight + np.median(opaque, axis=0) * (1 - weight)) / 255.0)
+        rgb = as_uint8((rgb * weight + levels.channel_medians(opaque) * (1 - weight)) / 255.0)
     on_paper = paper_on_border(rgb) if beyond_page else None  # None: the whole border is paper
     return normalize_ink(ink_from_colour(rgb, on_paper, beyond_page=beyond_page), on_paper)
 
@@ -133,8 +134,8 @@ def paper_on_border(rgb: np.ndarray) -> np.ndarray:
     if min(height, width) < LIGHT_MIN_SIDE:  # icons and MNIST-sized pictures: no room for a desk
         return everywhere
     centre = rgb[height // 4 : height - height // 4 : 4, width // 4 : width - width // 4 : 4]  # a sample is enough
-    colour = np.median(centre.reshape(-1, rgb.shape[2]), axis=0)
-    if np.abs(np.median(border, axis=0) - colour).max() < PAPER_MATCH:
+    colour = levels.channel_medians(centre.reshape(-1, rgb.shape[2]))
+    if np.abs(levels.channel_medians(border) - colour).max() < PAPER_MATCH:
         return everywhere
     if not _noisy(border):  # a rendered picture has no desk; cropped close, its digit fills the centre
         return everywhere
@@ -150,7 +151,7 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None, *, beyo
     photo the lines of ruled or squared paper are removed and what lies beyond the page (``off_page``) is
     dropped: ink, not light, the page's print or the desk."""
     border = border_pixels(rgb)
-    paper = np.round(np.median(border if on_paper is None else border[on_paper], axis=0)).astype(np.uint8)
+    paper = np.round(levels.channel_medians(border if on_paper is None else border[on_paper])).astype(np.uint8)
     grey = _grey(rgb) if min(rgb.shape[:2]) >= LIGHT_MIN_SIDE else None  # one grey copy for both decisions
     photo = grey is not None and _is_photo(grey)
     correction = _light_correction(rgb, paper, grey, photo=photo)
@@ -162,7 +163,7 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None, *, beyo
     else:
         distance = _chebyshev(_relit(rgb, *correction), paper)
         # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
-        paper_level = None if on_paper is None or on_paper.all() else int(np.median(border_pixels(distance)[on_paper]))
+        paper_level = None if on_paper is None or on_paper.all() else int(levels.median(border_pixels(distance)[on_paper]))
         inked = without_lines(sharp_only(distance, paper_level))
     if not (photo and beyond_page):  # a rendered picture has no desk or finger: its digit may touch the edge
         return inked
@@ -180,7 +181,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     far = np.abs(border - paper).max(axis=1) >= PAPER_MATCH
     if far.mean() < MIN_OFF_PAGE_BORDER or min(rgb.shape[:2]) < LIGHT_MIN_SIDE:
         return None
-    other = np.median(border[far], axis=0)
+    other = levels.channel_medians(border[far])
     # A quarter-size copy: the desk's grain averages out, a stroke thins to a line the fill cannot pass along.
     channels = rgb if rgb.shape[2] == 3 else np.ascontiguousarray(rgb[..., 0])  # Pillow: RGB or L
     small = np.asarray(Image.fromarray(channels).reduce(OFF_PAGE_SCALE), dtype=np.int16).reshape(
@@ -198,7 +199,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     margin = max_filter(reached, 3)
     span = np.abs(other - paper).max()
     past = [(margin & ~reached, SHARP_EDGE), (max_filter(reached, 5) & ~margin, SHARP_EDGE_FARTHER)]
-    if not (any(ring.any() and np.median(to_paper[ring]) <= share * span for ring, share in past)
+    if not (any(ring.any() and levels.median(to_paper[ring]) <= share * span for ring, share in past)
             or _settles_in_another_hue(small, reached, to_paper, paper)):
         return None
     # The opening cut a pen's shaft (narrower than it) off its base: grown back along what has the region's
@@ -206,7 +207,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     # Only for what is far from the paper (a pen, a finger): a region nearly as light may be the page itself,
     # taken for the desk beside it, and would grow into the paper inside the digit's loops.
     if span >= 2 * PAPER_MATCH:
-        own = np.median(small[reached], axis=0)
+        own = levels.channel_medians(small[reached])
         reached = grown_within(reached, reached | beyond & (np.abs(small - own).max(axis=2) < PAPER_MATCH // 2))
     return enlarged(max_filter(reached, 3), OFF_PAGE_SCALE, rgb.shape)  # with the edge's blur
 
@@ -218,9 +219,9 @@ def _settles_in_another_hue(small: np.ndarray, reached: np.ndarray, to_paper: np
     edge, second, farther = reached & ~min_filter(reached, 3), grown[0] & ~max_filter(reached, 3), grown[2] & ~grown[1]
     if not (edge.any() and second.any() and farther.any()):
         return False
-    inside, after, beside = (float(np.median(to_paper[ring])) for ring in (edge, second, farther))
+    inside, after, beside = (levels.median(to_paper[ring]) for ring in (edge, second, farther))
     settled = abs(after - beside) <= SETTLED * max(inside - beside, 1.0)
-    ratios = (np.median(small[reached], axis=0) + 1) / (paper + 1)
+    ratios = (levels.channel_medians(small[reached]) + 1) / (paper + 1)
     return settled and float(ratios.max() - ratios.min()) >= HUE_SHIFT
 
 
@@ -299,9 +300,10 @@ def _horizontal_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thicke
     thick = _dilate_1d(mask, 5, 0)  # a line not quite straight steps by a pixel now and then
     # and a faint one (a small picture's, JPEG's) breaks into dashes: gaps this short are bridged
     thick = _dilate_1d(thick, gap, 1)
-    if np.count_nonzero(thick, axis=1).max() < (length + 1) // 2:
-        return np.zeros_like(mask)
-    long_runs = _dilate_1d(_erode_1d(thick, length, 1), length, 1) & mask
+    rows = np.flatnonzero(np.count_nonzero(thick, axis=1) >= (length + 1) // 2)  # the only rows a run can be in
+    long_runs = np.zeros_like(mask)
+    if rows.size:
+        long_runs[rows] = _dilate_1d(_erode_1d(thick[rows], length, 1), length, 1) & mask[rows]
     if not long_runs.any():
         return long_runs
     thin = ~_dilate_1d(_erode_1d(mask, thickest + 1, 0), thickest + 1, 0)
@@ -424,11 +426,11 @@ def _paper_brightness(half: Image.Image, *, dark_ink: bool | None = None) -> tup
     blurred = half.filter(ImageFilter.BoxBlur(window // 2))
     if dark_ink is None:
         deviation = np.asarray(half, dtype=np.int16) - np.asarray(blurred, dtype=np.int16)
-        darkest, brightest = _int_percentiles(deviation, (100 - INK_PERCENTILE, INK_PERCENTILE))
-        dark_ink = bool(np.median(np.asarray(blurred)) >= LIGHT_PAPER or -darkest >= brightest)
+        darkest, brightest = levels.percentiles(deviation, (100 - INK_PERCENTILE, INK_PERCENTILE))
+        dark_ink = bool(levels.median(np.asarray(blurred)) >= LIGHT_PAPER or -darkest >= brightest)
     # Continue the light's slope past the edges (odd reflection): a closing would darken an edge it falls towards.
     margin = window // 2 + 1
-    values = np.pad(np.asarray(half, dtype=np.int16), margin, mode="reflect", reflect_type="odd")
+    values = _odd_reflected(np.asarray(half, dtype=np.int16), margin)
     # Clipped to 0..255 first: rank filters commute with clipping, and uint8 filters are faster than int16 ones.
     values = np.clip(values, 0, 255).astype(np.uint8)
     if dark_ink:  # a closing fills the dark strokes with the paper around them
@@ -438,18 +440,18 @@ def _paper_brightness(half: Image.Image, *, dark_ink: bool | None = None) -> tup
     return values[margin:-margin, margin:-margin], dark_ink
 
 
-def _int_percentiles(values: np.ndarray, percents: tuple[float, ...]) -> list[float]:
-    """``np.percentile`` (linear) of int16 values in -255..255, from their histogram: no sort."""
-    cumulative = np.cumsum(np.bincount((values + 255).ravel(), minlength=511))
-    last = int(cumulative[-1]) - 1
-    result = []
-    for percent in percents:
-        position = percent / 100 * last
-        below = int(position)
-        # the k-th smallest value (0-based) is the first level whose cumulative count exceeds k
-        low, high = np.searchsorted(cumulative, [below, min(below + 1, last)], side="right")
-        result.append(float(low + (position - below) * (high - low)) - 255)
-    return result
+def _odd_reflected(values: np.ndarray, margin: int) -> np.ndarray:
+    """``np.pad(values, margin, mode="reflect", reflect_type="odd")`` of a 2-D int16 array larger than the margin
+    on both sides, without np.pad's per-call cost: rows first, then columns across the padded rows, as np.pad."""
+    height, width = values.shape
+    padded = np.empty((height + 2 * margin, width + 2 * margin), dtype=values.dtype)
+    middle = padded[:, margin : margin + width]
+    middle[margin : margin + height] = values
+    middle[:margin] = 2 * values[:1] - values[margin:0:-1]
+    middle[margin + height :] = 2 * values[-1:] - values[-2 : -margin - 2 : -1]
+    padded[:, :margin] = 2 * middle[:, :1] - middle[:, margin:0:-1]
+    padded[:, margin + width :] = 2 * middle[:, -1:] - middle[:, -2 : -margin - 2 : -1]
+    return padded
 
 
 def _grey(rgb: np.ndarray) -> Image.Image:
@@ -469,12 +471,18 @@ def _uneven(grey: Image.Image) -> bool:
     pixels = np.asarray(small)
     if _border_spread(pixels) >= UNEVEN_LIGHT:
         return True
-    return _is_photo(grey) and bool(np.subtract(*np.percentile(pixels, [90, 10])) >= UNEVEN_LIGHT)
+    return _is_photo(grey) and _spread(pixels) >= UNEVEN_LIGHT
 
 
 def _border_spread(pixels: np.ndarray) -> float:
     """How far the border's brightness spreads: its 10th to 90th percentile."""
-    return float(np.subtract(*np.percentile(border_pixels(pixels), [90, 10])))
+    return _spread(border_pixels(pixels))
+
+
+def _spread(pixels: np.ndarray) -> float:
+    """10th to 90th percentile of uint8 ``pixels``."""
+    high, low = levels.percentiles(pixels, (90, 10))
+    return high - low
 
 
 def _is_photo(grey: Image.Image) -> bool:
@@ -485,17 +493,19 @@ def _is_photo(grey: Image.Image) -> bool:
 def _noisy(border: np.ndarray) -> bool:
     """Whether border pixels ((N,) grey or (N, C)) step by PHOTO_NOISE or more from one to the next (median)."""
     steps = np.abs(np.diff(border.astype(np.int16), axis=0))
-    return bool(np.median(steps if steps.ndim == 1 else steps.max(axis=1)) >= PHOTO_NOISE)
+    return levels.median(steps if steps.ndim == 1 else steps.max(axis=1)) >= PHOTO_NOISE
 
 
 def normalize_ink(distance: np.ndarray, on_paper: np.ndarray | None = None) -> np.ndarray:
     """uint8 distance from paper -> float32 ink: paper noise to 0, the typical stroke to 1, soft edges between.
 
     The paper's noise is measured on the border (``on_paper``: the border pixels that show the paper)."""
-    edge = border_pixels(distance).astype(np.float32)
+    edge = border_pixels(distance)
     edge = edge if on_paper is None else edge[on_paper]
-    paper = float(np.median(edge))
-    noise = 1.4826 * float(np.median(np.abs(edge - paper)))  # robust standard deviation of the paper
+    paper = levels.median(edge)
+    # |edge - paper| doubled: whole numbers (the median may be a half), as levels.median needs
+    doubled_deviation = np.abs(2 * edge.astype(np.int16) - int(2 * paper))
+    noise = 1.4826 * levels.median(doubled_deviation) / 2  # robust standard deviation of the paper
     floor = paper + max(NOISE_SIGMAS * noise, MIN_FLOOR)
     counts = np.array(Image.fromarray(distance).histogram())  # Pillow's is twice np.bincount's speed on uint8
     strokes = counts[int(floor) + 1 :]

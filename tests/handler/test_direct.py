@@ -3,6 +3,7 @@ and hands every other request over."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -164,3 +165,19 @@ def test_a_cold_start_that_only_predicts_imports_no_web_framework():
     result = subprocess.run([sys.executable, "-c", code, str(SAMPLES / "any-image" / "digit-4.png")],
                             cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_base64_body_decodes_as_the_standard_library_decodes_it():
+    data = bytes(range(256)) * 40
+    encoded = base64.b64encode(data)
+    assert direct.decode_base64(encoded.decode()) == data
+    # a body wrapped in lines (MIME-style) or with stray characters is read leniently, as base64.b64decode does
+    wrapped = b"\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76))
+    assert direct.decode_base64(wrapped.decode()) == data == base64.b64decode(wrapped)
+    assert direct.decode_base64("QUJD$") == base64.b64decode("QUJD$") == b"ABC"
+
+
+def test_a_base64_body_that_cannot_be_decoded_is_handed_over():
+    event = http_api_event("POST", "/predict", body=DIGIT_4, headers={"content-type": "image/png"})
+    event["body"] = event["body"][:-3]  # cut in the middle of a group: padding wrong
+    assert event["isBase64Encoded"] and direct.answer(event, LambdaContext()) is None

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.ink import (
-    _int_percentiles, as_uint8, border_pixels, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page, to_grey,
+    as_uint8, border_pixels, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page, to_grey,
 )
 
 PAPER, INK = (235, 230, 220), (30, 30, 40)
@@ -118,13 +118,6 @@ def test_normalize_ink_ignores_paper_noise():
     noise[30:50, 38:42] = 200
     ink = normalize_ink(noise)
     assert (ink[:25] == 0).mean() > 0.99 and ink[30:50, 38:42].min() == 1.0
-
-
-def test_int_percentiles_match_numpy():
-    rng = np.random.default_rng(0)
-    for shape, low, high in (((7, 5), -255, 256), ((40, 30), -3, 90), ((1, 1), 0, 1), ((64, 64), -20, -10)):
-        values = rng.integers(low, high, shape).astype(np.int16)
-        assert np.allclose(_int_percentiles(values, (0.5, 10, 50, 99.5)), np.percentile(values, [0.5, 10, 50, 99.5]))
 
 
 def photo_of_seven(size=(480, 360), light=None) -> np.ndarray:
