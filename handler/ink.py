@@ -69,6 +69,7 @@ PAPER_MATCH, MIN_PAPER_BORDER = 40, 0.1
 # 0.08), a shadow band's or a vignette's 0.40-0.49, then 0.21-0.47. A finger's tip can be 1% of the border.
 MIN_OFF_PAGE_BORDER, OFF_PAGE_SCALE, SHARP_EDGE, SHARP_EDGE_FARTHER = 0.01, 4, 0.33, 0.12
 OFF_PAGE_OPENING = 0.06  # of the copy's shorter side: twice a bold felt tip's stroke
+MIDDLE_COVERED = 0.5  # a region beyond the page never holds more than this of the frame's middle fifth
 # A desk nearly as light as the paper, lit unevenly, fails that test against the paper's one colour. Its edge is
 # sharp too where, two pixels past it, the picture has already settled (within SETTLED of the step from the
 # region's own edge to the paper farther out), and the region's hue is not the paper's: a shadow scales the
@@ -192,7 +193,7 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     # touches the desk. What is narrower than it beyond the page is left to sharp_only and clear_border.
     window = max(3, 2 * round(OFF_PAGE_OPENING * min(beyond.shape) / 2) + 1)
     reached = connected_to_edge(max_filter(min_filter(beyond, window), window))
-    if not reached.any():
+    if not reached.any() or _covers_the_middle(reached):
         return None
     # Just past the region: nearly the paper where the edge is sharp, still half shade where it fades; a pixel
     # farther, a blurred finger's edge is the paper too, while a shadow's is still fading.
@@ -210,6 +211,14 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
         own = levels.channel_medians(small[reached])
         reached = grown_within(reached, reached | beyond & (np.abs(small - own).max(axis=2) < PAPER_MATCH // 2))
     return enlarged(max_filter(reached, 3), OFF_PAGE_SCALE, rgb.shape)  # with the edge's blur
+
+
+def _covers_the_middle(region: np.ndarray) -> bool:
+    """Whether ``region`` holds most of the frame's middle, where people put the digit: then it is the page
+    itself, taken for a desk because a vignette darkened the page's border to the desk's colour."""
+    height, width = region.shape
+    middle = region[height * 2 // 5 : -(-height * 3 // 5), width * 2 // 5 : -(-width * 3 // 5)]
+    return bool(middle.mean() > MIDDLE_COVERED)
 
 
 def _settles_in_another_hue(small: np.ndarray, reached: np.ndarray, to_paper: np.ndarray, paper: np.ndarray) -> bool:

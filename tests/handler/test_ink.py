@@ -324,3 +324,12 @@ def test_find_ink_reads_a_clean_digit_cropped_close_as_ink_not_as_a_desk():
     ink = find_ink(picture)
     # Flattened, the strokes keep their ink within sharp_only's reach of their edges: most of these 16 px ones.
     assert ink[strokes].mean() > 0.7 and ink[~strokes].max() < 0.1
+
+
+def test_off_page_never_takes_the_frame_s_middle_for_what_lies_beyond_the_page():
+    # A vignette can darken a page's border to the desk's colour: the desk is then taken for the paper, and the
+    # page, entering from the frame's edges and ending sharply at the desk, looks like what lies beyond it.
+    picture = grained_desk()
+    picture[:, :400] = photo_of_seven()[:, :400]
+    desk = np.median(grained_desk()[:, 400:].reshape(-1, 3), axis=0).astype(np.uint8)
+    assert off_page(picture, desk) is None
