@@ -8,7 +8,8 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from handler.errors import UnusableImage
 from handler.ink import (
-    as_uint8, border_pixels, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page, to_grey,
+    _settles_in_another_hue, as_uint8, border_pixels, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page,
+    to_grey,
 )
 
 PAPER, INK = (235, 230, 220), (30, 30, 40)
@@ -333,3 +334,21 @@ def test_off_page_never_takes_the_frame_s_middle_for_what_lies_beyond_the_page()
     picture[:, :400] = photo_of_seven()[:, :400]
     desk = np.median(grained_desk()[:, 400:].reshape(-1, 3), axis=0).astype(np.uint8)
     assert off_page(picture, desk) is None
+
+
+def region_ending(after: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A light desk of another hue along the left edge (columns 0-9), 39 levels from the paper at its own edge,
+    ``after`` two pixels past it, then 10 and 9 (the paper beside it): (small, reached, to_paper, paper)."""
+    paper = np.array([220, 219, 221], dtype=np.int16)
+    small = np.broadcast_to(paper, (40, 40, 3)).copy()
+    small[:, :10] = (192, 187, 177)
+    reached = np.zeros((40, 40), dtype=bool)
+    reached[:, :10] = True
+    to_paper = np.full((40, 40), 9, dtype=np.int16)
+    to_paper[:, :10], to_paper[:, 10], to_paper[:, 11], to_paper[:, 12] = 39, 20, after, 10
+    return small, reached, to_paper, paper
+
+
+def test_a_light_desk_settles_within_a_seventh_of_its_step_a_lamp_s_hotspot_does_not():
+    assert _settles_in_another_hue(*region_ending(after=13))  # 4 of the 30 levels left: a desk's edge
+    assert not _settles_in_another_hue(*region_ending(after=14))  # 5 of 30: still fading, as a hotspot's edge
