@@ -32,6 +32,7 @@ WIDTH_RANGE = (1.5, 3.0)  # strokes inside this range (MNIST's own spread) are l
 MIN_FIT_WIDTH = 2.0  # px at 80: thinner strokes would fade in the shrink, so they are widened before it
 MIN_INK_PIXELS = 4
 MERGE_GAP = 0.2  # parts of one digit lie closer than this fraction of its size; farther ink is clutter
+HEAVY_PART = 0.5  # of the digit's mass: a part written apart from the rest (a 5's flag), not clutter
 CLEAR_SIDE = 128  # px: ink touching the picture's edge is traced on a copy this size
 MIN_INSIDE = 0.04  # of the shorter side: ink inside smaller than this is a speck, not the digit
 # Ink beside the digit at least this tall (of the digit's rows), heavy (of its ink) and wide (of its width)
@@ -208,12 +209,12 @@ def digit_boxes(ink: np.ndarray, *, level: float = 0.5, clear_edges: bool = True
     mask = clear_border(mask) if clear_edges else mask
     # Rows first, by mass times height: the digit is the tallest thing on the page, while a row of a drawing
     # app's colour dots, a strip of desk or a line's remnant can outweigh a thin 1.
-    top, bottom = _main_span(mask.sum(axis=1), by_height=True)
+    top, bottom = _main_span(mask.sum(axis=1), by_height=True, join_heavy=True)
     # Columns: parts of one digit lie within a fraction of its height (a 9's loop beside its stem, a 7's bar).
     left, right = _main_span(mask[top:bottom].sum(axis=0), size=bottom - top)
     columns = [(left, right), *second_digits(mask[top:bottom], left, right)]
     # Rows again, within each one's columns: clutter beside it is gone now.
-    return [(*_main_span(mask[:, start:end].sum(axis=1)), start, end) for start, end in columns]
+    return [(*_main_span(mask[:, start:end].sum(axis=1), join_heavy=True), start, end) for start, end in columns]
 
 
 def second_digits(band: np.ndarray, left: int, right: int) -> list[tuple[int, int]]:
@@ -264,20 +265,32 @@ def clear_border(mask: np.ndarray) -> np.ndarray:
     return mask & ~enlarged(reached, factor, mask.shape)
 
 
-def _main_span(profile: np.ndarray, *, by_height: bool = False, size: int = 0) -> tuple[int, int]:
+def _main_span(profile: np.ndarray, *, by_height: bool = False, size: int = 0,
+               join_heavy: bool = False) -> tuple[int, int]:
     """[start, end) of the heaviest run of non-empty rows (``by_height``: mass times length), grown over
-    nearby runs (parts of the digit) closer than ``MERGE_GAP`` of its extent, or of ``size`` when larger."""
+    nearby runs (parts of the digit) closer than ``MERGE_GAP`` of its extent, or of ``size`` when larger.
+
+    ``join_heavy`` (rows: digits are not stacked): a run holding at least ``HEAVY_PART`` of the digit's mass is
+    also joined when it lies within ``MERGE_GAP`` of the extent the two have together (a 5 whose flag, written
+    apart, is as heavy as its bowl), where clutter (a line's remnant, a speck) is light."""
     filled = np.flatnonzero(profile)
     breaks = np.flatnonzero(np.diff(filled) > 1)
     starts = np.concatenate([[filled[0]], filled[breaks + 1]])
     ends = np.concatenate([filled[breaks], [filled[-1]]]) + 1
     masses = np.add.reduceat(profile, starts)  # each run's mass: the rows between runs are empty
     first = last = int(np.argmax(masses * (ends - starts) if by_height else masses))
+
+    def joins(run: int, gap_to: int) -> bool:
+        extent = max(ends[last] - starts[first], size)
+        if gap_to <= MERGE_GAP * extent + 2:
+            return True
+        heavy = join_heavy and masses[run] >= HEAVY_PART * masses[first : last + 1].sum()
+        return heavy and gap_to <= MERGE_GAP * (max(ends[last], ends[run]) - min(starts[first], starts[run])) + 2
+
     while True:  # merge a neighbouring run while the gap to it is small next to the digit's size
-        gap = MERGE_GAP * max(ends[last] - starts[first], size) + 2
-        if first > 0 and starts[first] - ends[first - 1] <= gap:
+        if first > 0 and joins(first - 1, starts[first] - ends[first - 1]):
             first -= 1
-        elif last < len(starts) - 1 and starts[last + 1] - ends[last] <= gap:
+        elif last < len(starts) - 1 and joins(last + 1, starts[last + 1] - ends[last]):
             last += 1
         else:
             return int(starts[first]), int(ends[last])

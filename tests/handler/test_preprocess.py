@@ -117,6 +117,23 @@ def test_ink_bounding_box_keeps_a_detached_part_of_the_digit():
     assert ink_bounding_box(ink) == (30, 70, 40, 60)
 
 
+def test_ink_bounding_box_joins_a_heavy_part_written_apart_below_the_rest():
+    ink = np.zeros((300, 300), dtype=np.float32)
+    ink[90:96, 150:225] = 1.0  # a 5's flag and its stem (rows 90-185) ...
+    ink[90:186, 150:156] = 1.0
+    ink[211:217, 140:230] = 1.0  # ... and its bowl, as heavy, 25 px below: more than a fifth of either part
+    ink[217:284, 224:230] = 1.0
+    ink[278:284, 140:230] = 1.0
+    assert ink_bounding_box(ink) == (90, 284, 140, 230)
+
+
+def test_ink_bounding_box_leaves_a_light_remnant_as_far_below_apart():
+    ink = np.zeros((300, 300), dtype=np.float32)
+    ink[90:186, 150:160] = 1.0
+    ink[211:214, 140:230] = 1.0  # a ruled line's remnant, 25 px below: light
+    assert ink_bounding_box(ink) == (90, 186, 150, 160)
+
+
 def test_ink_bounding_box_drops_clutter_far_from_the_digit():
     ink = np.zeros((200, 200), dtype=np.float32)
     ink[60:120, 90:96] = 1.0
