@@ -57,6 +57,7 @@ FAINT_LINE_THICKNESS, FAINT_LINE, STROKE_LEVEL = 0.035, 0.8, 99  # STROKE_LEVEL:
 # fills rows LEVEL_MARGIN times more unevenly than level.
 LINE_SEARCH_STEP, LINE_SLOPES, LEVEL_MARGIN = 4, np.linspace(-0.14, 0.14, 15), 1.15
 LINE_SLOPES_TRIED = 2
+INK_ON_LINE = 1.5  # times the line's typical darkness: ink written along a line
 LINE_GAP = 0.03  # of the picture's width: the longest break in a faint printed line that still joins it
 # A page on a desk: where the picture's centre differs from its border by this much (of 255, in some channel),
 # the border pixels this close to the centre's colour are the paper, if they are at least MIN_PAPER_BORDER of it.
@@ -274,9 +275,18 @@ def without_lines(distance: np.ndarray) -> np.ndarray:
     faint = distance < FAINT_LINE * strokes
     # Vertical lines are the horizontal lines of the transposed picture. They go first, and the horizontal ones
     # are sought without them: where squared paper's lines cross, neither line is thin until the other is gone.
-    lines = _level_lines(mask.T, faint.T, thickest, thickest_faint).T
-    lines |= _level_lines(mask & ~lines, faint, thickest, thickest_faint)
+    vertical = _level_lines(mask.T, faint.T, thickest, thickest_faint).T
+    horizontal = _level_lines(mask & ~vertical, faint, thickest, thickest_faint)
+    lines = _without_ink_along(vertical, distance, faint) | _without_ink_along(horizontal, distance, faint)
     return np.where(lines, np.uint8(0), distance)
+
+
+def _without_ink_along(lines: np.ndarray, distance: np.ndarray, faint: np.ndarray) -> np.ndarray:
+    """``lines`` less where they are far darker than such lines are (INK_ON_LINE times their median) and not faint
+    next to the ink: a stroke written along a line (a 2's base on a ruled line) stays."""
+    if not lines.any():
+        return lines
+    return lines & (faint | (distance < np.float32(INK_ON_LINE * levels.median(distance[lines]))))
 
 
 def _level_lines(mask: np.ndarray, faint: np.ndarray, thickest: int, thickest_faint: int) -> np.ndarray:

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from handler.errors import UnusableImage
 from handler.ink import (
     _settles_in_another_hue, as_uint8, border_pixels, find_ink, flatten_light, ink_from_colour, normalize_ink, off_page,
-    to_grey,
+    to_grey, without_lines,
 )
 
 PAPER, INK = (235, 230, 220), (30, 30, 40)
@@ -352,3 +352,15 @@ def region_ending(after: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 def test_a_light_desk_settles_within_a_seventh_of_its_step_a_lamp_s_hotspot_does_not():
     assert _settles_in_another_hue(*region_ending(after=13))  # 4 of the 30 levels left: a desk's edge
     assert not _settles_in_another_hue(*region_ending(after=14))  # 5 of 30: still fading, as a hotspot's edge
+
+
+def test_without_lines_keeps_a_stroke_written_along_a_faint_ruled_line():
+    distance = np.zeros((240, 320), dtype=np.uint8)
+    distance[30::40, :] = 60  # printed lines, 1 px, faint beside the ink
+    distance[31::40, :] = 60
+    distance[40:92, 100:104] = 200  # a stroke down to a line...
+    distance[110:112, 100:160] = 200  # ... and one along the next line (rows 110-111), as a 2's base
+    distance[70:112, 156:160] = 200
+    kept = without_lines(distance)
+    assert (kept[110:112, 100:160] == 200).all() and (kept[40:92, 100:104] == 200).all()
+    assert not kept[110:112, :90].any() and not kept[110:112, 170:].any() and not kept[30:32].any()
