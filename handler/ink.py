@@ -57,6 +57,7 @@ FAINT_LINE_THICKNESS, FAINT_LINE, STROKE_LEVEL = 0.035, 0.8, 99  # STROKE_LEVEL:
 # fills rows LEVEL_MARGIN times more unevenly than level.
 LINE_SEARCH_STEP, LINE_SLOPES, LEVEL_MARGIN = 4, np.linspace(-0.14, 0.14, 15), 1.15
 LINE_SLOPES_TRIED = 2
+SHAFT_SHADE = 0.25  # of the region's step from the paper: how far a pen's shaft varies from its grip's colour
 INK_ON_LINE = 1.5  # times the line's typical darkness: ink written along a line
 LINE_GAP = 0.03  # of the picture's width: the longest break in a faint printed line that still joins it
 # A page on a desk: where the picture's centre differs from its border by this much (of 255, in some channel),
@@ -211,7 +212,8 @@ def off_page(rgb: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     # taken for the desk beside it, and would grow into the paper inside the digit's loops.
     if span >= 2 * PAPER_MATCH:
         own = levels.channel_medians(small[reached])
-        reached = grown_within(reached, reached | beyond & (np.abs(small - own).max(axis=2) < PAPER_MATCH // 2))
+        shade = max(PAPER_MATCH // 2, SHAFT_SHADE * span)  # a round shaft's own light and shadow
+        reached = grown_within(reached, reached | beyond & (np.abs(small - own).max(axis=2) < shade))
     return enlarged(max_filter(reached, 3), OFF_PAGE_SCALE, rgb.shape)  # with the edge's blur
 
 

@@ -279,6 +279,19 @@ def test_find_ink_drops_a_pen_whose_shaft_is_narrower_than_a_bold_stroke():
     assert ink[140:, 370:440].max() < 0.25  # none of the pen
 
 
+def test_find_ink_drops_a_round_pen_whose_shaft_is_lit_lighter_than_its_grip():
+    # A red pen from the bottom edge, its round shaft lit: a light stripe down the middle, its sides in shade. The
+    # shaft is 30-60 levels from the grip's colour: still the pen, not ink of another colour.
+    image = Image.fromarray(photo_of_seven())
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([382, 290, 422, 360], fill=(170, 28, 28))  # the grip, entering from the edge
+    draw.line([(404, 290), (404, 150)], fill=(150, 20, 20), width=11)  # the shaft's shaded sides
+    draw.line([(404, 290), (404, 150)], fill=(215, 80, 80), width=5)  # and its lit middle
+    ink = find_ink(np.asarray(image))
+    assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.8
+    assert ink[140:, 370:440].max() < 0.25  # none of the pen
+
+
 def test_off_page_keeps_a_digit_of_another_colour_touching_the_pen():
     image = Image.fromarray(photo_of_seven())
     ImageDraw.Draw(image).rectangle([280, 290, 320, 360], fill=(20, 20, 25))  # a black pen's grip
