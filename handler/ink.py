@@ -80,6 +80,7 @@ MIDDLE_COVERED = 0.5  # a region beyond the page never holds more than this of t
 # shadow bands 0.004-0.015 (5 of them settled as fast); two more light desks (seeds 1 and 9) settled within 0.10-0.12
 # of the step, while a lamp's cool hotspot, whose hue passes, settles no faster than 0.16 of it.
 SETTLED, HUE_SHIFT = 0.15, 0.03
+SETTLED_WITHIN = 8  # px past the region (on the quarter-size copy): the level it keeps is looked for this far
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)  # ITU-R 601, as Pillow's "L"
 
 
@@ -228,14 +229,23 @@ def _covers_the_middle(region: np.ndarray) -> bool:
 def _settles_in_another_hue(small: np.ndarray, reached: np.ndarray, to_paper: np.ndarray, paper: np.ndarray) -> bool:
     """Whether the region ``reached`` ends sharply, judged against the paper beside it rather than the paper's
     one colour (a desk nearly as light as the paper), and differs from the paper in hue, not only in light."""
-    grown = [max_filter(reached, size) for size in (5, 7, 9)]
-    edge, second, farther = reached & ~min_filter(reached, 3), grown[0] & ~max_filter(reached, 3), grown[2] & ~grown[1]
-    if not (edge.any() and second.any() and farther.any()):
-        return False
-    inside, after, beside = (levels.median(to_paper[ring]) for ring in (edge, second, farther))
-    settled = abs(after - beside) <= SETTLED * max(inside - beside, 1.0)
     ratios = (levels.channel_medians(small[reached]) + 1) / (paper + 1)
-    return settled and float(ratios.max() - ratios.min()) >= HUE_SHIFT
+    if float(ratios.max() - ratios.min()) < HUE_SHIFT:
+        return False
+    edge, grown = reached & ~min_filter(reached, 3), [reached]
+    for distance in range(1, SETTLED_WITHIN + 1):  # the rings of pixels 1, 2... past the region
+        grown.append(max_filter(reached, 2 * distance + 1))
+    rings = [outer & ~inner for inner, outer in zip(grown, grown[1:])]
+    if not edge.any() or not all(ring.any() for ring in rings):
+        return False
+    inside, past = levels.median(to_paper[edge]), [levels.median(to_paper[ring]) for ring in rings]
+    after, beside = past[1], past[3]  # two and four pixels past it
+    if abs(after - beside) <= SETTLED * max(inside - beside, 1.0):
+        return True
+    # A grained desk's edge blurs over a few pixels more: by four past it, the picture is at the level it keeps
+    # (a lamp's hotspot is still fading there).
+    kept = min(past[4:])
+    return beside - kept <= SETTLED * max(inside - kept, 1.0)
 
 
 def sharp_only(distance: np.ndarray, paper_level: int | None = None) -> np.ndarray:

@@ -349,22 +349,30 @@ def test_off_page_never_takes_the_frame_s_middle_for_what_lies_beyond_the_page()
     assert off_page(picture, desk) is None
 
 
-def region_ending(after: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A light desk of another hue along the left edge (columns 0-9), 39 levels from the paper at its own edge,
-    ``after`` two pixels past it, then 10 and 9 (the paper beside it): (small, reached, to_paper, paper)."""
+def region_ending(inside: int, past: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A light desk of another hue along the left edge (columns 0-9), ``inside`` levels from the paper at its own
+    edge and ``past`` in the columns past it (1, 2... px): (small, reached, to_paper, paper)."""
     paper = np.array([220, 219, 221], dtype=np.int16)
     small = np.broadcast_to(paper, (40, 40, 3)).copy()
     small[:, :10] = (192, 187, 177)
     reached = np.zeros((40, 40), dtype=bool)
     reached[:, :10] = True
-    to_paper = np.full((40, 40), 9, dtype=np.int16)
-    to_paper[:, :10], to_paper[:, 10], to_paper[:, 11], to_paper[:, 12] = 39, 20, after, 10
+    to_paper = np.full((40, 40), past[-1], dtype=np.int16)
+    to_paper[:, :10] = inside
+    to_paper[:, 10 : 10 + len(past)] = past
     return small, reached, to_paper, paper
 
 
 def test_a_light_desk_settles_within_a_seventh_of_its_step_a_lamp_s_hotspot_does_not():
-    assert _settles_in_another_hue(*region_ending(after=13))  # 4 of the 30 levels left: a desk's edge
-    assert not _settles_in_another_hue(*region_ending(after=14))  # 5 of 30: still fading, as a hotspot's edge
+    assert _settles_in_another_hue(*region_ending(39, [20, 13, 10, 9, 9, 9, 9, 9]))  # 4 of 30 left at 2 px: a desk
+    assert not _settles_in_another_hue(*region_ending(39, [20, 15, 11, 10, 8, 6, 4, 2]))  # 5 of 29, and still fading
+
+
+def test_a_grained_desk_s_blurred_edge_settles_by_four_pixels_past_it():
+    # Its level at 4 px is the one it keeps (a page's noise); a lamp's hotspot is still fading there.
+    assert _settles_in_another_hue(*region_ending(31, [25, 19, 16, 15, 15, 16, 16, 17]))
+    assert not _settles_in_another_hue(*region_ending(54, [39, 34, 31, 30, 28, 24, 22, 20]))
+
 
 
 def test_without_lines_keeps_a_stroke_written_along_a_faint_ruled_line():
