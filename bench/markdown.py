@@ -133,12 +133,13 @@ def model_table(report: dict[str, Any]) -> list[str]:
 
 def profile_tables(report: dict[str, Any]) -> list[str]:
     lines = ["## Where a photo's time goes", "",
-             "`service.model_input_for` (decode + preprocess) timed alone; the rest of a request is the model "
-             "(see above) and the web + Lambda layers (base64, multipart, the direct lane, the log line). "
+             "`service.model_input_for` (decode + preprocess) timed in turns with the whole request through "
+             "`lambda_handler` (CPU time, p50 of each); the rest of a request is the model (see above) and the web + "
+             "Lambda layers (base64, multipart, the direct lane, the log line). "
              "Then profiled: cumulative ms per call in the service's functions (a caller includes its "
              "callees; the profiler adds overhead).", ""]
     for name, profile in report.get("profiles", {}).items():
-        request, work = report["warm"][name]["ours"]["p50_ms"], profile["model_input_for"]["p50_ms"]
+        request, work = profile["request"]["p50_ms"], profile["model_input_for"]["p50_ms"]
         lines += [f"{report['warm'][name]['title']}: request p50 {ms(request)} ms, of which decode + preprocess "
                   f"{ms(work)} ms and everything else {ms(max(0.0, request - work))} ms.", "",
                   "| function (profiled) | ms per call |", "| --- | --- |"]
