@@ -57,7 +57,6 @@ FAINT_LINE_THICKNESS, FAINT_LINE, STROKE_LEVEL = 0.035, 0.8, 99  # STROKE_LEVEL:
 # fills rows LEVEL_MARGIN times more unevenly than level.
 LINE_SEARCH_STEP, LINE_SLOPES, LEVEL_MARGIN = 4, np.linspace(-0.14, 0.14, 15), 1.15
 LINE_SLOPES_TRIED = 2
-SHAFT_SHADE = 0.25  # of the region's step from the paper: how far a pen's shaft varies from its grip's colour
 INK_ON_LINE = 1.5  # times the line's typical darkness: ink written along a line
 LINE_GAP = 0.03  # of the picture's width: the longest break in a faint printed line that still joins it
 # A page on a desk: where the picture's centre differs from its border by this much (of 255, in some channel),
@@ -72,6 +71,7 @@ PAPER_MATCH, MIN_PAPER_BORDER = 40, 0.1
 MIN_OFF_PAGE_BORDER, OFF_PAGE_SCALE, SHARP_EDGE, SHARP_EDGE_FARTHER = 0.01, 4, 0.33, 0.12
 OFF_PAGE_OPENING = 0.06  # of the copy's shorter side: twice a bold felt tip's stroke
 MIDDLE_COVERED = 0.5  # a region beyond the page never holds more than this of the frame's middle fifth
+SHAFT_SHADE = 0.25  # of the region's step from the paper: how far a pen's shaft varies from its grip's colour
 # A desk nearly as light as the paper, lit unevenly, fails that test against the paper's one colour. Its edge is
 # sharp too where, two pixels past it, the picture has already settled (within SETTLED of the step from the
 # region's own edge to the paper farther out), and the region's hue is not the paper's: a shadow scales the
@@ -168,7 +168,8 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None, *, beyo
     else:
         distance = _chebyshev(_relit(rgb, *correction), paper)
         # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
-        paper_level = None if on_paper is None or on_paper.all() else int(levels.median(border_pixels(distance)[on_paper]))
+        paper_level = (None if on_paper is None or on_paper.all()
+                       else int(levels.median(border_pixels(distance)[on_paper])))
         inked = without_lines(sharp_only(distance, paper_level))
     if not (photo and beyond_page):  # a rendered picture has no desk or finger: its digit may touch the edge
         return inked
