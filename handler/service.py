@@ -129,9 +129,13 @@ def cropped_close_look(classifier: DigitClassifier, pictures: list[DigitPicture]
     """Each unsure picture that may be cropped close to its digit (``DigitPicture.cropped_close``) read that way
     too, and the surer reading kept: a digit running into the frame's edge is otherwise taken for a desk."""
     pictures, probabilities = list(pictures), probabilities.copy()
-    for index, (row, picture) in enumerate(zip(probabilities, pictures, strict=True)):
-        close = picture.cropped_close() if picture.cropped_close is not None and _unsure(row) else None
-        if close is not None and _sureness(read := classifier.predict(close.model_input[np.newaxis])[0]) > _sureness(row):
+    closes = [(index, close) for index, (row, picture) in enumerate(zip(probabilities, pictures, strict=True))
+              if picture.cropped_close is not None and _unsure(row) and (close := picture.cropped_close()) is not None]
+    if not closes:
+        return pictures, probabilities
+    reads = classifier.predict(np.stack([close.model_input for _, close in closes]))  # all in one call
+    for (index, close), read in zip(closes, reads, strict=True):
+        if _sureness(read) > _sureness(probabilities[index]):
             pictures[index], probabilities[index] = close, read
     return pictures, probabilities
 

@@ -145,3 +145,13 @@ def test_a_photo_cropped_close_to_its_digit_is_read():
     [prediction] = read_digits(load_classifier(settings.MODEL_PATH), [prepared], "auto",
                                calibration=calibration_for(settings))
     assert prediction.digit == "8"
+
+
+def test_cropped_close_look_reads_every_unsure_picture_in_one_call():
+    close = DigitPicture(np.ones((28, 28), np.float32))
+    unsure = [DigitPicture(np.zeros((28, 28), np.float32), cropped_close=lambda: close) for _ in range(3)]
+    classifier = ReadsCloseSurer()
+    first = classifier.predict(np.stack([picture.model_input for picture in unsure]))
+    pictures, probabilities = cropped_close_look(classifier, unsure, first)  # type: ignore[arg-type]
+    assert classifier.calls == [3, 3] and all(picture is close for picture in pictures)
+    assert (probabilities.argmax(axis=1) == 8).all()
