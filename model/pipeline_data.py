@@ -3,9 +3,9 @@ Title: Training inputs as the service sees them
 Description: Pictures synthesised from MNIST training digits, stroke digits and non-digits, then passed
 through the service's own decode + ``preprocess_auto``, so the network learns the pipeline's artifacts.
 
-Class 10 is "not a digit": letters, scribbles, drawn shapes and numbers of two or three digits. Every
-sample is a pure function of (seed, index). The digits come from the images given (the training split
-only: ``model/train.py`` never passes the validation or test images here).
+Class 10 is "not a digit": letters, scribbles (a crossing-out, loops), drawn shapes and numbers of two or three
+digits, some touching. Every sample is a pure function of (seed, index). The digits come from the images given
+(the training split only: ``model/train.py`` never passes the validation or test images here).
 
     python -m model.pipeline_data --count 2000 --out /tmp/pipeline.npz
 """
@@ -63,11 +63,24 @@ def scribble_coverage(height: int, rng: np.random.Generator) -> np.ndarray:
     image = Image.new("L", (size, size), 0)
     draw = ImageDraw.Draw(image)
     pen = max(1, round(size * rng.uniform(0.04, 0.1)))
-    kind = rng.choice(["scribble", "star", "triangle", "square", "arrow", "heart", "cross", "zigzag", "spiral"])
+    kind = rng.choice(["scribble", "scribble", "hatch", "hatch", "loops", "star", "triangle", "square", "arrow",
+                       "heart", "cross", "zigzag", "spiral"])
     c, r = size / 2, size * 0.42
     if kind == "scribble":
         points = np.cumsum(rng.normal(0, size * 0.18, (int(rng.integers(6, 14)), 2)), axis=0)
         points = (points - points.min(0)) / max(1e-6, np.ptp(points, 0).max()) * size * 0.84 + size * 0.08
+    elif kind == "hatch":  # crossing something out: strokes back and forth, stacked, at any angle
+        turns = int(rng.integers(3, 9))
+        ys = np.linspace(0.1, 0.9, turns) + rng.normal(0, 0.02, turns)
+        xs = np.where(np.arange(turns) % 2, rng.uniform(0.75, 0.95, turns), rng.uniform(0.05, 0.25, turns))
+        angle = rng.normal(0, 0.35) + (np.pi / 2 if rng.random() < 0.25 else 0.0)
+        u, v = (xs - 0.5) * size, (ys - 0.5) * size
+        points = np.stack([c + u * np.cos(angle) - v * np.sin(angle), c + u * np.sin(angle) + v * np.cos(angle)], 1)
+    elif kind == "loops":  # a row of cursive loops (a pen tried out, "eeee", "llll")
+        t = np.linspace(0, 2 * np.pi * rng.uniform(2.5, 6), 120)
+        x = t / t[-1] * size * 0.84 + size * 0.08 - np.sin(t) * size * rng.uniform(0.06, 0.16)
+        y = c + np.cos(t) * size * rng.uniform(0.15, 0.4)
+        points = np.stack([x, y], 1)
     elif kind == "star":
         angles = np.linspace(-np.pi / 2, -np.pi / 2 + 4 * np.pi, 6)
         points = np.stack([c + r * np.cos(angles), c + r * np.sin(angles)], 1)
@@ -95,12 +108,16 @@ def scribble_coverage(height: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(image, dtype=np.float32) / 255.0
 
 
-def number_coverage(digits: list[np.ndarray], height: int, rng: np.random.Generator) -> np.ndarray:
-    """Two or three MNIST digits side by side, as one picture of a number (not one digit)."""
-    parts = [photos.mnist_coverage(d, height, rng) for d in digits]
+def number_coverage(digits: list[np.ndarray | int], height: int, rng: np.random.Generator) -> np.ndarray:
+    """Two or three digits side by side, as one picture of a number (not one digit): MNIST images, or labels
+    drawn as stroke digits (``real_pictures.draw_digit``)."""
+    parts = [photos.mnist_coverage(d, height, rng) if isinstance(d, np.ndarray)
+             else real_pictures.draw_digit(int(d), rng, height=height * 0.8, pen=height * rng.uniform(0.05, 0.12))
+             for d in digits]
     # Close enough for the pipeline to crop them together (wider gaps are refused by preprocessing itself,
-    # handler.preprocess.second_digits), so the label is true to what the network sees.
-    gap = int(height * rng.uniform(-0.04, 0.12))
+    # handler.preprocess.second_digits), so the label is true to what the network sees. A third touch or
+    # overlap: digits pressed together read as one digit is what /predict/number's segmenter must not believe.
+    gap = int(height * (rng.uniform(-0.12, 0.0) if rng.random() < 0.35 else rng.uniform(-0.04, 0.12)))
     total = sum(p.shape[1] for p in parts) + max(gap, 0) * (len(parts) - 1)
     canvas = np.zeros((height, total), dtype=np.float32)
     x = 0
@@ -141,8 +158,15 @@ def sample(index: int, seed: int, x: np.ndarray, y: np.ndarray, fonts: list[str]
         elif kind == "scribble":
             draw = lambda h: scribble_coverage(h, rng)  # noqa: E731
         else:
-            picks = rng.integers(len(x), size=int(rng.choice([2, 2, 3])))
-            draw = lambda h: number_coverage([x[i] for i in picks], h, rng)  # noqa: E731
+            count = int(rng.choice([2, 2, 3]))
+            if rng.random() < 0.3:  # stroke digits, a 1 among them as often as not (the narrowest to hide)
+                labels = [int(v) for v in rng.integers(10, size=count)]
+                if rng.random() < 0.5:
+                    labels[int(rng.integers(count))] = 1
+                draw = lambda h: number_coverage(labels, h, rng)  # noqa: E731
+            else:
+                picks = rng.integers(len(x), size=count)
+                draw = lambda h: number_coverage([x[i] for i in picks], h, rng)  # noqa: E731
         data = coverage_picture(draw, rng)
     elif rng.random() < stroke_share:
         label = int(rng.integers(10))
