@@ -18,8 +18,10 @@ NAMES = ["plain-photo", "canvas-transparent", "letters-clean"]
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("independent")
-    main(["--seed", "1", "--per-condition", "2", "--out", str(out), "--data", str(MNIST_PATH),
-          "--conditions", ",".join(NAMES)])
+    with pytest.MonkeyPatch.context() as patch:  # the report quiets the service's log; the tests after it read it
+        patch.setenv("LOG_LEVEL", "WARNING")
+        main(["--seed", "1", "--per-condition", "2", "--out", str(out), "--data", str(MNIST_PATH),
+              "--conditions", ",".join(NAMES)])
     return out
 
 
