@@ -29,6 +29,8 @@ MIN_FLOOR = 12  # of 255: smaller differences are paper whatever its noise (JPEG
 MIN_CONTRAST = 20  # of 255: below this the "ink" is indistinguishable from the paper
 MIN_INK_PIXELS = 4
 STROKE_PERCENTILE = 60  # the typical stroke's strength, among pixels that are ink: 1.0 after normalising
+MIN_RULED_LINES = 3  # lines across a picture that make it a ruled or squared page, not a drawing's straight strokes
+NOISE_CEILING = 99  # percentile of the border's levels: the paper's noise stays under it
 LIGHT_SIDE = 96  # uneven light is detected on a copy this size: it varies slowly
 LIGHT_MIN_SIDE = 64  # px: smaller pictures are drawings or icons, not photos of paper
 PHOTO_NOISE = 1  # of 255: median step between neighbouring border pixels of a photo (sensor noise, grain)
@@ -162,9 +164,12 @@ def ink_from_colour(rgb: np.ndarray, on_paper: np.ndarray | None = None, *, beyo
     correction = _light_correction(rgb, paper, grey, photo=photo)
     if correction is None:
         distance = _chebyshev((rgb[..., channel] for channel in range(rgb.shape[2])), paper)
-        if not photo:  # a clean screenshot or canvas: left alone (a drawn 1 may be straight)
+        if grey is None:  # an icon or an MNIST-sized picture: no room for a ruled page
             return distance
         inked = without_lines(distance)  # evenly lit notebook paper too
+        if not photo:  # a clean screenshot or canvas keeps its straight strokes (a 1, a 2's base), unless the
+            # lines removed are a ruled page's: a photo blurred too smooth to pass for one
+            return inked if _ruled_lines(distance, inked) >= MIN_RULED_LINES else distance
     else:
         distance = _chebyshev(_relit(rgb, *correction), paper)
         # Most pixels are paper, unless a desk fills much of the frame: then the paper's own border pixels tell.
@@ -294,6 +299,16 @@ def without_lines(distance: np.ndarray) -> np.ndarray:
     return np.where(lines, np.uint8(0), distance)
 
 
+def _ruled_lines(distance: np.ndarray, inked: np.ndarray) -> int:
+    """How many separate lines across at least half the picture (rows, or columns) ``without_lines`` removed."""
+    removed = (inked == 0) & (distance >= EDGE_MIN_CONTRAST)
+    found = 0
+    for axis in (1, 0):
+        across = np.count_nonzero(removed, axis=axis) >= removed.shape[axis] / 2
+        found = max(found, int(np.count_nonzero(across[1:] & ~across[:-1]) + across[0]))
+    return found
+
+
 def _without_ink_along(lines: np.ndarray, distance: np.ndarray, faint: np.ndarray) -> np.ndarray:
     """``lines`` less where they are far darker than such lines are (INK_ON_LINE times their median) and not faint
     next to the ink: a stroke written along a line (a 2's base on a ruled line) stays."""
@@ -420,13 +435,13 @@ def _light_correction(rgb: np.ndarray, paper: np.ndarray, grey: Image.Image | No
     if not _uneven(half):
         return None
     brightness = float(_brightness(paper))
-    # A dark, evenly dark border is a dark page or screen: its ink is light, however much of the frame it fills;
-    # a rendered picture's light paper (no camera, so no shade on it) has dark ink, however much the digit covers.
+    # A dark, evenly dark border is a dark page or screen under even light, the light digit all that is uneven in
+    # it: nothing to flatten, and an opening LIGHT_WINDOW wide would cut a marker stroke wider than that out of it.
     if brightness < DARK_PAGE and _border_spread(np.asarray(half)) < UNEVEN_LIGHT:
-        known: bool | None = False
-    else:
-        photo = _is_photo(grey) if photo is None else photo
-        known = True if brightness >= LIGHT_PAPER and not photo else None
+        return None
+    # A rendered picture's light paper (no camera, so no shade on it) has dark ink, however much the digit covers.
+    photo = _is_photo(grey) if photo is None else photo
+    known = True if brightness >= LIGHT_PAPER and not photo else None
     background, dark_ink = _paper_brightness(half, dark_ink=known)
     # Worked out on the half-size copy, then doubled: the same values as on the doubled one, a quarter the work.
     if dark_ink:
@@ -541,12 +556,22 @@ def normalize_ink(distance: np.ndarray, on_paper: np.ndarray | None = None) -> n
     noise = 1.4826 * levels.median(doubled_deviation) / 2  # robust standard deviation of the paper
     floor = paper + max(NOISE_SIGMAS * noise, MIN_FLOOR)
     counts = np.array(Image.fromarray(distance).histogram())  # Pillow's is twice np.bincount's speed on uint8
+    full = _typical_stroke(counts, floor)
+    if full - paper < MIN_CONTRAST:
+        # Camera noise that flattening left mostly at zero has no median deviation, and its tail just above the floor
+        # can outnumber the strokes: measured by the border's own noise ceiling instead, before giving up.
+        floor = max(floor, levels.percentiles(edge, (NOISE_CEILING,))[0])
+        full = _typical_stroke(counts, floor)
+        if full - paper < MIN_CONTRAST:
+            raise UnusableImage("no digit found: the image has too little contrast")
+    lookup = np.clip((np.arange(256, dtype=np.float32) - floor) / max(full - floor, 1.0), 0.0, 1.0)
+    return np.take(lookup, distance)  # take is faster than fancy indexing
+
+
+def _typical_stroke(counts: np.ndarray, floor: float) -> int:
+    """The level of the typical stroke: ``STROKE_PERCENTILE`` of the pixels above ``floor`` (a histogram's)."""
     strokes = counts[int(floor) + 1 :]
     if strokes.sum() < MIN_INK_PIXELS:
         raise UnusableImage("no digit found: the image is blank or has too little contrast")
     cumulative = np.cumsum(strokes)
-    full = int(floor) + 1 + int(np.searchsorted(cumulative, cumulative[-1] * STROKE_PERCENTILE / 100))
-    if full - paper < MIN_CONTRAST:
-        raise UnusableImage("no digit found: the image has too little contrast")
-    lookup = np.clip((np.arange(256, dtype=np.float32) - floor) / max(full - floor, 1.0), 0.0, 1.0)
-    return np.take(lookup, distance)  # take is faster than fancy indexing
+    return int(floor) + 1 + int(np.searchsorted(cumulative, cumulative[-1] * STROKE_PERCENTILE / 100))

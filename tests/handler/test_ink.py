@@ -121,6 +121,18 @@ def test_normalize_ink_ignores_paper_noise():
     assert (ink[:25] == 0).mean() > 0.99 and ink[30:50, 38:42].min() == 1.0
 
 
+def test_normalize_ink_reads_strokes_past_camera_noise_left_mostly_at_zero():
+    # Flattening leaves most of a noisy page at exactly 0 (no median deviation to measure), and the noise's tail
+    # just above the floor holds nearly as many pixels as a thin 8's strokes: the border's noise ceiling tells.
+    rng = np.random.default_rng(1)
+    distance = np.where(rng.random((300, 300)) < 0.45, rng.integers(13, 21, (300, 300)), 0).astype(np.uint8)
+    stroke = np.zeros((300, 300), dtype=bool)
+    stroke[60:240, 120:132] = stroke[60:240, 170:182] = stroke[60:72, 120:182] = stroke[228:240, 120:182] = True
+    distance[stroke] = rng.integers(180, 220, int(stroke.sum()))
+    ink = normalize_ink(distance)
+    assert ink[stroke].mean() > 0.9 and (ink[:50] == 0).mean() > 0.99
+
+
 def photo_of_seven(size=(480, 360), light=None) -> np.ndarray:
     """A 7 on paper, lit by ``light`` (a float multiplier field of the picture's shape), with a camera's noise."""
     rgb = seven(size=size, width=8).astype(np.float32)
@@ -185,6 +197,17 @@ def ruled(picture: Image.Image, slope: float, colour=(150, 170, 210), width=2) -
     return picture
 
 
+def test_find_ink_removes_ruled_lines_from_a_picture_too_smooth_to_pass_for_a_photo():
+    # Blur and JPEG smooth a photo's noise away: without it the picture reads as rendered, and its page's lines stay.
+    # Thin lines: too few of the border's pixels for uneven light (that path removed lines already).
+    page = Image.fromarray(seven(size=(360, 480), width=10))
+    picture = ruled(page, slope=0.0, width=1).filter(ImageFilter.GaussianBlur(1.0))
+    ink = find_ink(np.asarray(picture))
+    digit = stroke_mask(size=(360, 480), width=10)
+    assert ink[digit].mean() > 0.7
+    assert ink[:100][~digit[:100]].max() < 0.1  # the lines above the 7 are gone
+
+
 def test_find_ink_removes_ruled_lines_seen_askew():
     ink = find_ink(np.asarray(ruled(Image.fromarray(photo_of_seven()), slope=0.1)))
     assert ink[stroke_mask(size=(480, 360), width=8)].mean() > 0.7
@@ -208,6 +231,20 @@ def test_find_ink_reads_a_big_light_digit_on_a_dark_photographed_page():
     ink = find_ink(np.asarray(picture))
     assert ink[180, 100:140].mean() > 0.8  # the ring is ink
     assert ink[180, 240] < 0.1 and ink[5:15, 5:15].max() < 0.1  # its hole and the page are not
+
+
+def test_find_ink_keeps_a_marker_stroke_wider_than_the_light_window_on_an_evenly_dark_page_whole():
+    # An evenly dark border is a dark page under even light: nothing to flatten. An opening as wide as a fifth of the
+    # frame, which "flattening" would use, takes a marker blob wider than that for lit paper and cuts it out.
+    rng = np.random.default_rng(5)
+    picture = Image.fromarray(np.clip(rng.normal(12, 3, (300, 300, 3)), 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse([80, 40, 220, 170], fill=(250, 250, 235))  # a fat 8's top lobe, 140 px across
+    draw.ellipse([70, 140, 230, 280], fill=(250, 250, 235))
+    draw.ellipse([135, 195, 165, 235], fill=(12, 12, 12))  # the small hole the marker left in the bottom lobe
+    ink = find_ink(np.asarray(picture))
+    assert ink[60:150, 110:190].min() > 0.8  # the lobe's middle is ink, not a hole cut by the flattening
+    assert ink[215, 150] < 0.1 and ink[5:15, 5:15].max() < 0.1
 
 
 def grained_desk(shape=(360, 480), colour=(110, 105, 100), seed=3) -> np.ndarray:
