@@ -128,7 +128,14 @@ def find_ink(rgb: np.ndarray, alpha: np.ndarray | None = None, *, beyond_page: b
         weight = alpha[..., np.newaxis].astype(np.float32) / 255.0  # holes in an opaque picture are paper
         rgb = as_uint8((rgb * weight + levels.channel_medians(opaque) * (1 - weight)) / 255.0)
     on_paper = paper_on_border(rgb) if beyond_page else None  # None: the whole border is paper
-    return normalize_ink(ink_from_colour(rgb, on_paper, beyond_page=beyond_page), on_paper)
+    try:
+        return normalize_ink(ink_from_colour(rgb, on_paper, beyond_page=beyond_page), on_paper)
+    except UnusableImage:
+        if on_paper is None or on_paper.all():
+            raise
+    # Nothing is left when the paper taken is wrong: the middle's colour a shadow band's across it, not a page's on a
+    # desk, and the lit page beyond the band taken for the desk. Then the whole border is the paper.
+    return normalize_ink(ink_from_colour(rgb, beyond_page=beyond_page))
 
 
 def paper_on_border(rgb: np.ndarray) -> np.ndarray:

@@ -146,7 +146,7 @@ def soft_band(size=(480, 360), depth=0.45, centre=0.8, half=0.12, softness=0.04)
     """A soft diagonal shadow band (darker and larger in total than the digit), away from the 7."""
     ys, xs = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float32)
     across = (xs + ys) / (size[0] + size[1])
-    return 1 - depth / (1 + np.exp(-(half - np.abs(across - centre)) / softness))
+    return 1 - depth / (1 + np.exp(np.clip(-(half - np.abs(across - centre)) / softness, -60, 60)))
 
 
 def test_find_ink_ignores_a_soft_shadow_band_and_keeps_the_digit():
@@ -155,6 +155,18 @@ def test_find_ink_ignores_a_soft_shadow_band_and_keeps_the_digit():
     assert ink[digit].mean() > 0.8
     band = (soft_band() < 0.7) & ~np.pad(digit, 20)[20:-20, 20:-20]
     assert ink[band].mean() < 0.05  # the band is paper in the shade, not ink
+
+
+def test_find_ink_reads_a_digit_in_a_corner_when_a_shadow_band_covers_the_middle():
+    # The middle's colour (the band's) is taken for the page's and the lit page for a desk beyond it, which leaves
+    # nothing: then the whole border is the paper, and the band is flattened as a shadow.
+    image = Image.new("RGB", (480, 360), PAPER)
+    ImageDraw.Draw(image).line([(40, 40), (110, 40), (70, 130)], fill=INK, width=7)
+    rgb = np.asarray(image).astype(np.float32) * soft_band(depth=0.4, centre=0.5, half=0.2, softness=0.004)[..., np.newaxis]
+    rgb = np.clip(rgb + np.random.default_rng(3).normal(0.0, 3.0, rgb.shape), 0, 255).astype(np.uint8)
+    ink = find_ink(rgb)
+    assert ink[38:43, 50:100].mean() > 0.7  # the 7's bar
+    assert ink[200:, 250:].max() < 0.2  # the band and the page below it are paper
 
 
 def test_find_ink_takes_dark_ink_on_light_paper_beside_a_lamp_hotspot():
