@@ -115,6 +115,8 @@ def record_request(logger: Logger, metrics: Metrics, *, request_id: str, method:
     cold_start = logger.get_current_keys().get("cold_start") if on_lambda else None
     add_request_metrics(metrics, {**entry, "cold_start": cold_start})
     metrics.flush_metrics()
+    # Powertools keeps the set when POWERTOOLS_METRICS_DISABLED is on: each request would add to the last one's.
+    metrics.clear_metrics()
 
 
 def _route(scope: Scope) -> str:

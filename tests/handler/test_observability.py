@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import pytest
@@ -45,6 +46,19 @@ def test_lambda_request_writes_one_powertools_log_line(capsys, monkeypatch):
     assert (line["route"], line["status"], line["digit"]) == ("/predict", 200, "4")
     assert 0 <= line["confidence"] <= 1 and line["latency_ms"] > 0
     assert line["correlation_id"] == line["request_id"] and line["xray_trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
+
+
+def test_metrics_disabled_write_nothing_and_keep_nothing_from_request_to_request(capsys, monkeypatch):
+    # Powertools' own switch: it leaves the metric set in place, and each request must not add to the last one's.
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Dimension 'route' has already been added" is the symptom
+        for _ in range(2):
+            _, documents = predict_through_lambda(capsys)
+            assert documents == []
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED")
+    _, [document] = predict_through_lambda(capsys)
+    assert emf_metrics(document)[2]["Requests"] == [1]
 
 
 def test_lambda_request_writes_one_emf_document(capsys):

@@ -20,6 +20,7 @@ def report_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("independent")
     with pytest.MonkeyPatch.context() as patch:  # the report quiets the service's log; the tests after it read it
         patch.setenv("LOG_LEVEL", "WARNING")
+        patch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
         main(["--seed", "1", "--per-condition", "2", "--out", str(out), "--data", str(MNIST_PATH),
               "--conditions", ",".join(NAMES)])
     return out
