@@ -86,7 +86,8 @@ def markdown(report: dict, sheets: dict[str, list[str]]) -> str:
         "thresholded to ink. Labels are balanced in every condition (`index % 10`). A few MNIST test digits are "
         "ambiguous even to a person; they are kept, as drawn, not filtered by any model.",
         "- Each picture is a pure function of (seed, condition, index). The reported seed "
-        f"({report['held_out_seed']}) is held out: development and tuning use seeds 1-3 only."
+        f"({report['held_out_seed']}) is held out: development and tuning use other seeds: 1-13, whose MNIST digits "
+        "come from `x_test[:5000]` like this set's, and 21-25, with digits of MNIST's validation split in their place."
         + ("" if report["seed"] == report["held_out_seed"] else f" This run used seed {report['seed']}."),
         "",
         "## Pictures",
