@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
 from handler.errors import UnusableImage
-from handler.pieces import find_pieces
+from handler.pieces import Piece, find_pieces
 from handler import segment
 from handler.segment import digit_columns, read_line
 from handler.service import load_classifier
@@ -153,6 +153,33 @@ def test_a_short_candidate_read_as_one_costs_more_than_the_same_shape_read_as_an
     assert extra(1.2) == pytest.approx(extra(1.0))  # a full-height 1 pays nothing for its height
     assert extra(0.75) - extra(1.0) == pytest.approx(segment.ONE_SHORT * (1.0 - 0.75)) and segment.ONE_SHORT > 0
     assert extra(0.6) > extra(0.75)
+
+
+def test_a_short_one_cut_from_a_sure_digit_is_charged_less_for_its_height_and_wins_over_the_two_read_as_one():
+    # A 1 pressed against an 8 comes out of the cut short (the cut rounds the joint), the 8 beside it reads sure.
+    # Read as one candidate the two look like an 8, a little less sure: the reading "18" must win.
+    def read(digit: int, p: float) -> np.ndarray:
+        probabilities = np.full(11, (1 - p) / 10)
+        probabilities[digit] = p
+        return probabilities
+
+    one = segment._Candidate((0, 0, 0, 0), width=0.17, height=0.8, image=np.zeros((28, 28)))
+    eight = segment._Candidate((0, 0, 0, 0), width=0.68, height=1.0, image=np.zeros((28, 28)))
+    both = segment._Candidate((0, 0, 0, 0), width=0.84, height=1.0, image=np.zeros((28, 28)))
+    sure = {id(one): read(1, 0.99), id(eight): read(8, 0.995), id(both): read(8, 0.88)}
+    sure[id(both)][10] = 0.1  # the two squeezed into one input: some of it "not a digit"
+    excused = segment._candidate_score(one, sure[id(one)], cut_beside_digit=True)
+    assert excused - segment._candidate_score(one, sure[id(one)]) == pytest.approx(
+        (segment.ONE_SHORT - segment.ONE_SHORT_BESIDE) * 0.2) and segment.ONE_SHORT_BESIDE < segment.ONE_SHORT
+    assert segment._parts_score([one, eight], sure) == pytest.approx(
+        excused + segment._candidate_score(eight, sure[id(eight)]))
+    unsure = {**sure, id(eight): read(8, 0.6)}  # beside an unsure part, a short 1 is likelier a cut-off stroke
+    assert segment._parts_score([one, eight], unsure) == pytest.approx(
+        segment._candidate_score(one, sure[id(one)]) + segment._candidate_score(eight, unsure[id(eight)]))
+    piece = Piece(components=[1], top=0, bottom=1, left=0, right=1, x0=0.0, x1=1.0)  # its box is not read here
+    cut = segment._Option(0, 1, [one, eight], along=0.1)  # the cut crosses the joint, a tenth of the line high
+    reading = segment._best_reading([piece], [segment._Option(0, 1, [both]), cut], sure)
+    assert [c for c, _ in reading] == [one, eight]
 
 
 def test_the_parts_of_a_cut_know_the_closed_loops_they_hold_whole():
