@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 from PIL import Image
 
+from handler.components import label_runs
 from handler.errors import UnusableImage
 from handler.ink import as_uint8, find_ink, to_grey
 from handler.morphology import (
@@ -259,10 +260,24 @@ def clear_border(mask: np.ndarray) -> np.ndarray:
     reached = connected_to_edge(pooled)
     if not reached.any():
         return mask
-    inside = np.argwhere(pooled & ~reached)
-    if inside.size == 0 or np.ptp(inside, axis=0).max() + 1 < MIN_INSIDE * min(pooled.shape):
+    if _largest_extent(pooled & ~reached) < MIN_INSIDE * min(pooled.shape):
         return mask  # nothing of digit size apart from the edge: the digit itself touches it
     return mask & ~enlarged(reached, factor, mask.shape)
+
+
+def _largest_extent(mask: np.ndarray) -> int:
+    """The longer side of the largest box one connected piece of ``mask`` spans: specks scattered over the picture
+    (a camera's noise) span it only together."""
+    runs = label_runs(mask)
+    if runs.count == 0:
+        return 0
+    top, bottom = np.full(runs.count, mask.shape[0]), np.zeros(runs.count, dtype=np.int64)
+    left, right = np.full(runs.count, mask.shape[1]), np.zeros(runs.count, dtype=np.int64)
+    np.minimum.at(top, runs.label, runs.row)
+    np.maximum.at(bottom, runs.label, runs.row + 1)
+    np.minimum.at(left, runs.label, runs.start)
+    np.maximum.at(right, runs.label, runs.end)
+    return int(np.maximum(bottom - top, right - left).max())
 
 
 def _main_span(profile: np.ndarray, *, by_height: bool = False, size: int = 0,

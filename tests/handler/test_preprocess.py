@@ -163,6 +163,15 @@ def test_clear_border_keeps_a_digit_that_touches_the_edge():
     assert np.array_equal(clear_border(mask), mask)
 
 
+def test_clear_border_keeps_a_digit_in_the_corner_when_only_specks_lie_inside():
+    # A camera's noise left specks all over the picture: together they span it, yet none is of digit size.
+    mask = np.zeros((300, 400), dtype=bool)
+    mask[0:80, 330:334] = mask[0:4, 300:334] = mask[76:80, 300:334] = mask[0:80, 300:304] = True  # a 0 in the corner
+    specks = np.random.default_rng(2).integers(0, (300, 400), (40, 2))
+    mask[specks[:, 0], specks[:, 1]] = True
+    assert clear_border(mask)[10:70, 300:334].any()  # the 0 stays
+
+
 def test_ink_bounding_box_blank_raises():
     with pytest.raises(UnusableImage):
         ink_bounding_box(np.zeros((10, 10), dtype=np.float32))
