@@ -566,10 +566,11 @@ def normalize_ink(distance: np.ndarray, on_paper: np.ndarray | None = None) -> n
     full = _typical_stroke(counts, floor)
     if full - paper < MIN_CONTRAST:
         # Camera noise that flattening left mostly at zero has no median deviation, and its tail just above the floor
-        # can outnumber the strokes: measured by the border's own noise ceiling instead, before giving up.
+        # can outnumber the strokes: measured by the border's own noise ceiling instead, before giving up. Strokes
+        # must then stand out from that ceiling (a faint pattern just above it is no digit).
         floor = max(floor, levels.percentiles(edge, (NOISE_CEILING,))[0])
         full = _typical_stroke(counts, floor)
-        if full - paper < MIN_CONTRAST:
+        if full - floor < MIN_CONTRAST:
             raise UnusableImage("no digit found: the image has too little contrast")
     lookup = np.clip((np.arange(256, dtype=np.float32) - floor) / max(full - floor, 1.0), 0.0, 1.0)
     return np.take(lookup, distance)  # take is faster than fancy indexing
