@@ -78,3 +78,19 @@ def paint(runs: Runs, shape: tuple[int, int]) -> np.ndarray:
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     image[rows, np.repeat(runs.start, lengths) + offsets] = np.repeat(runs.label, lengths)
     return image
+
+
+def component_stats(runs: Runs) -> dict[str, np.ndarray]:
+    """Per component: its box (``top``, ``bottom``, ``left``, ``right``, ends exclusive), ``area`` in pixels and
+    ``centre_row`` (of its mass)."""
+    def reduce(ufunc: np.ufunc, values: np.ndarray, initial: int) -> np.ndarray:
+        out = np.full(runs.count, initial, dtype=np.int64)
+        ufunc.at(out, runs.label, values)
+        return out
+
+    top, bottom = reduce(np.minimum, runs.row, 1 << 30), reduce(np.maximum, runs.row + 1, -1)
+    left, right = reduce(np.minimum, runs.start, 1 << 30), reduce(np.maximum, runs.end, -1)
+    area = np.bincount(runs.label, weights=runs.length, minlength=runs.count)
+    row_mass = np.bincount(runs.label, weights=runs.length * runs.row, minlength=runs.count)
+    return {"top": top, "bottom": bottom, "left": left, "right": right, "area": area,
+            "centre_row": row_mass / np.maximum(area, 1)}

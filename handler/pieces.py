@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from handler.components import Runs, label_runs, paint
+from handler.components import Runs, component_stats, label_runs, paint
 from handler.errors import UnusableImage
 from handler.morphology import neighbour_count
 
@@ -79,7 +79,7 @@ def find_pieces(ink: np.ndarray) -> tuple[Line, list[Piece]]:
     runs = label_runs(mask)
     if runs.count == 0:
         raise UnusableImage("no digit found: no stroke is dark or bright enough against the background")
-    stats = _component_stats(runs, runs.count)
+    stats = component_stats(runs)
     keep = _on_the_line(stats, mask.shape, ~_in_edge_bands(runs, mask))
     height = _line_height(stats, keep)
     keep &= ~_texture(stats, keep, height)
@@ -123,20 +123,6 @@ def _hollow(mask: np.ndarray) -> np.ndarray:
     return paint(slivers, mask.shape) >= 0
 
 
-def _component_stats(runs: Runs, count: int) -> dict[str, np.ndarray]:
-    def reduce(ufunc: np.ufunc, values: np.ndarray, initial: int) -> np.ndarray:
-        out = np.full(count, initial, dtype=np.int64)
-        ufunc.at(out, runs.label, values)
-        return out
-
-    top, bottom = reduce(np.minimum, runs.row, 1 << 30), reduce(np.maximum, runs.row + 1, -1)
-    left, right = reduce(np.minimum, runs.start, 1 << 30), reduce(np.maximum, runs.end, -1)
-    area = np.bincount(runs.label, weights=runs.length, minlength=count)
-    row_mass = np.bincount(runs.label, weights=runs.length * runs.row, minlength=count)
-    return {"top": top, "bottom": bottom, "left": left, "right": right, "area": area,
-            "centre_row": row_mass / np.maximum(area, 1)}
-
-
 def _edge_band(top: np.ndarray, bottom: np.ndarray, left: np.ndarray, right: np.ndarray,
                shape: tuple[int, int], reach: int = 0) -> np.ndarray:
     """Boxes along a whole edge of the picture, or within ``reach`` px of it (the desk past the paper, a shadow,
@@ -163,7 +149,7 @@ def _in_edge_bands(runs: Runs, mask: np.ndarray) -> np.ndarray:
     (a desk's texture is many specks and blobs; on a reduced copy they are one band)."""
     pooled, factor = _pooled(mask)
     groups = label_runs(pooled)
-    stats = _component_stats(groups, groups.count)
+    stats = component_stats(groups)
     band = _edge_band(stats["top"], stats["bottom"], stats["left"], stats["right"], pooled.shape, CLUTTER_REACH)
     group_of = paint(groups, pooled.shape)[runs.row // factor, runs.start // factor]
     in_band = np.zeros(runs.count, dtype=bool)
@@ -184,7 +170,7 @@ def _in_strips(runs: Runs, mask: np.ndarray, pooled: np.ndarray, factor: int) ->
     before = np.concatenate([[0], np.cumsum(full_cols)])
     covered = np.bincount(runs.label, weights=before[runs.end] - before[runs.start], minlength=count)
     covered += np.bincount(runs.label, weights=full_rows[runs.row] * runs.length, minlength=count)
-    stats = _component_stats(runs, count)
+    stats = component_stats(runs)
     strip = covered > 0.5 * stats["area"]
     writing = ~strip & (stats["area"] >= BIG_AREA * stats["area"][~strip].max(initial=0))
     if not writing.any() or np.median((stats["bottom"] - stats["top"])[writing]) > STRIP_WRITING * mask.shape[0]:

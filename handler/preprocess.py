@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 from PIL import Image
 
-from handler.components import label_runs
+from handler.components import component_stats, label_runs
 from handler.errors import UnusableImage
 from handler.ink import as_uint8, find_ink, to_grey
 from handler.morphology import (
@@ -271,13 +271,8 @@ def _largest_extent(mask: np.ndarray) -> int:
     runs = label_runs(mask)
     if runs.count == 0:
         return 0
-    top, bottom = np.full(runs.count, mask.shape[0]), np.zeros(runs.count, dtype=np.int64)
-    left, right = np.full(runs.count, mask.shape[1]), np.zeros(runs.count, dtype=np.int64)
-    np.minimum.at(top, runs.label, runs.row)
-    np.maximum.at(bottom, runs.label, runs.row + 1)
-    np.minimum.at(left, runs.label, runs.start)
-    np.maximum.at(right, runs.label, runs.end)
-    return int(np.maximum(bottom - top, right - left).max())
+    box = component_stats(runs)
+    return int(np.maximum(box["bottom"] - box["top"], box["right"] - box["left"]).max())
 
 
 def _main_span(profile: np.ndarray, *, by_height: bool = False, size: int = 0,
